@@ -1,0 +1,19 @@
+# The commands the README names. Each one is a plain script in tools/ or bench/.
+WORKERS ?= 0
+
+.PHONY: run stop test bench lint
+
+run:
+	bash tools/run.sh
+
+stop:
+	bash tools/stop.sh
+
+test:
+	bash tools/test.sh
+
+bench:
+	bash bench/run.sh
+
+lint:
+	bash tools/lint.sh

@@ -1,0 +1,1 @@
+"""Plain-Python decision logic, free of the ORM, so it reads and tests alone."""

@@ -1,0 +1,521 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import parse_contact_from_email
+
+from ..logic.transitions import missing_required, most_advanced, move_allowed
+from .lead_contact import MIRRORED_FIELDS
+
+# crm.lead fields whose writes may change a lead's status
+STATUS_KEYS = frozenset({"lead_status_id", "active", "lead_type_id"})
+LEAD_MIRRORED_FIELDS = {lead: contact for contact, lead in MIRRORED_FIELDS.items()}
+OPEN_CATEGORIES = ("new", "working", "qualified")
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    # Every column added here stays nullable: Odoo's own crm tests insert
+    # leads while only crm is loaded.
+    lead_type_id = fields.Many2one(
+        "lead_pipeline.lead.type",
+        index=True,
+        tracking=True,
+        check_company=True,
+        compute="_compute_lead_type_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    lead_status_id = fields.Many2one(
+        "lead_pipeline.status",
+        string="Status",
+        index=True,
+        tracking=True,
+        copy=False,
+        check_company=True,
+        ondelete="restrict",
+        compute="_compute_lead_status_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        group_expand="_read_group_lead_status_ids",
+        domain="[('id', 'in', lead_allowed_status_ids)]",
+    )
+    lead_status_category = fields.Selection(
+        related="lead_status_id.category", store=True, string="Status Category"
+    )
+    lead_status_date = fields.Datetime(
+        string="In Status Since",
+        default=fields.Datetime.now,
+        copy=False,
+        readonly=True,
+    )
+    lead_allowed_status_ids = fields.Many2many(
+        "lead_pipeline.status", compute="_compute_lead_allowed_status_ids"
+    )
+    lead_status_history_ids = fields.One2many(
+        "lead_pipeline.status.history", "lead_id", string="Status History"
+    )
+    lead_contact_ids = fields.One2many(
+        "lead_pipeline.lead.contact", "lead_id", string="Contact Persons"
+    )
+    vat = fields.Char(string="Tax ID", help="Tax number of the prospect company.", tracking=True)
+    lead_stale = fields.Boolean(
+        string="Stale",
+        compute="_compute_lead_stale",
+        search="_search_lead_stale",
+        help="Open lead with no status change and no activity for the number "
+        "of days set in the CRM settings.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+
+    # Only computed when a lead is created (precompute): converting leads to
+    # opportunities writes ``type`` in bulk and must cost nothing here.
+    @api.depends()
+    def _compute_lead_type_id(self):
+        default_type = None
+        for lead in self:
+            if lead.type != "lead" or lead.lead_type_id:
+                continue
+            if default_type is None:
+                default_type = self.env["lead_pipeline.lead.type"]._get_default_type()
+            lead.lead_type_id = default_type
+
+    @api.depends("lead_type_id")
+    def _compute_lead_status_id(self):
+        for lead in self:
+            lead_type = lead.lead_type_id
+            if lead.type != "lead" or not lead_type:
+                continue  # opportunities keep whatever they had
+            if not lead.lead_status_id or lead.lead_status_id not in lead_type.status_ids:
+                lead.lead_status_id = lead_type._get_default_status()
+
+    @api.depends("lead_status_id", "lead_type_id")
+    def _compute_lead_allowed_status_ids(self):
+        for lead in self:
+            statuses = lead.lead_type_id.status_ids
+            current = lead.lead_status_id
+            if current.allowed_next_ids:
+                statuses = statuses & current.allowed_next_ids
+            lead.lead_allowed_status_ids = statuses | current
+
+    def _compute_lead_stale(self):
+        stale = self.filtered_domain(self._lead_stale_domain())
+        for lead in self:
+            lead.lead_stale = lead in stale
+
+    def _search_lead_stale(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Unsupported search on stale leads."))
+        domain = self._lead_stale_domain()
+        if (operator == "=") == value:
+            return domain
+        return ["!", *domain] if len(domain) == 1 else ["!", "&", *domain]
+
+    def _lead_stale_domain(self):
+        days = int(self.env["ir.config_parameter"].sudo().get_param("lead_pipeline.stale_days", 14))
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        return [
+            "&",
+            "&",
+            ("lead_status_category", "in", OPEN_CATEGORIES),
+            ("lead_status_date", "<", cutoff),
+            ("activity_ids", "=", False),
+        ]
+
+    @api.model
+    def _read_group_lead_status_ids(self, statuses, domain):
+        """Show the pipeline's empty statuses too: those of the type being
+        looked at, or every status in the all-types view."""
+        type_id = self.env.context.get("lead_pipeline_type_id") or self.env.context.get(
+            "default_lead_type_id"
+        )
+        if type_id:
+            lead_type = self.env["lead_pipeline.lead.type"].browse(type_id)
+            return lead_type.status_ids | statuses
+        return statuses.search([("active", "=", True)]) | statuses
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # an empty import cell or API value means "the default", not "none"
+            for fname in ("lead_type_id", "lead_status_id"):
+                if fname in vals and not vals[fname]:
+                    del vals[fname]
+        leads = super().create(vals_list)
+        if not self.env.context.get("lead_pipeline_mirroring"):
+            leads._lead_contact_create_from_lead(
+                [
+                    lead
+                    for lead, vals in zip(leads, vals_list, strict=True)
+                    if "lead_contact_ids" not in vals
+                ]
+            )
+        return leads
+
+    def write(self, vals):
+        context = self.env.context
+        if context.get("lead_pipeline_status_sync"):
+            # a step of _lead_status_write: statuses and mirroring handled there
+            return super().write(vals)
+        if STATUS_KEYS & vals.keys():
+            res = self._lead_status_write(vals)
+        else:
+            res = super().write(vals)
+        if not context.get("lead_pipeline_mirroring") and LEAD_MIRRORED_FIELDS.keys() & vals.keys():
+            self._lead_contact_sync_from_lead()
+        return res
+
+    # ------------------------------------------------------------
+    # STATUSES
+    # ------------------------------------------------------------
+
+    def _lead_status_write(self, vals):
+        """Write ``vals`` checking status moves, keeping the disqualified
+        status and Odoo's lost / restore in step, and logging the history."""
+        leads = self.filtered(lambda lead: lead.type == "lead")
+        before = {lead.id: (lead.lead_status_id, lead.lead_status_date) for lead in leads}
+        groups = self._lead_status_write_groups(vals, leads)
+        res = True
+        for records, group_vals in groups:
+            res = records.with_context(lead_pipeline_status_sync=True).write(group_vals) and res
+        self._lead_status_log(before)
+        return res
+
+    def _lead_status_write_groups(self, vals, leads):
+        """Split the write into (records, values) groups: one status target
+        may imply archiving or restoring, and lost / restore imply a status
+        that differs per lead type."""
+        Status = self.env["lead_pipeline.status"]
+        if "lead_status_id" in vals:
+            target = Status.browse(vals["lead_status_id"])
+            if not target:
+                return [(self, vals)]
+            movers = leads.filtered(lambda lead: lead.lead_status_id != target)
+            if movers and not self.env.context.get("lead_pipeline_force_status"):
+                movers._lead_check_status_move(target, vals)
+            if "active" in vals:
+                return [(self, vals)]
+            if target.category == "disqualified":
+                special = movers.filtered("active")
+                extra = {"active": False}
+            else:
+                special = movers.filtered(lambda lead: not lead.active)
+                extra = {"active": True, "lost_reason_id": False}
+            groups = [(self - special, vals)] if self - special else []
+            if special:
+                groups.append((special, {**vals, **extra}))
+            return groups
+        if "active" not in vals:
+            return [(self, vals)]
+        if not vals["active"]:
+            targets = {
+                lead: lead.lead_type_id._first_status("disqualified")
+                for lead in leads
+                if lead.active
+                and lead.lead_status_id
+                and lead.lead_status_category != "disqualified"
+            }
+        else:
+            restoring = leads.filtered(
+                lambda lead: not lead.active and lead.lead_status_category == "disqualified"
+            )
+            targets = restoring._lead_status_before_disqualified()
+        by_target = {}
+        for lead, status in targets.items():
+            if status:
+                by_target.setdefault(status, self.browse())
+                by_target[status] |= lead
+        changed = self.browse().union(*by_target.values()) if by_target else self.browse()
+        groups = [(self - changed, vals)] if self - changed else []
+        groups += [
+            (records, {**vals, "lead_status_id": status.id})
+            for status, records in by_target.items()
+        ]
+        return groups
+
+    def _lead_status_before_disqualified(self):
+        """Status each lead had before it was disqualified (from its history),
+        else its type's default status."""
+        if not self:
+            return {}
+        history = (
+            self.env["lead_pipeline.status.history"]
+            .sudo()
+            .search(
+                [("lead_id", "in", self.ids), ("to_status_category", "=", "disqualified")],
+                order="date desc, id desc",
+            )
+        )
+        previous = {}
+        for row in history:
+            previous.setdefault(row.lead_id.id, row.from_status_id)
+        result = {}
+        for lead in self:
+            status = previous.get(lead.id)
+            if (
+                not status
+                or status.category == "disqualified"
+                or (lead.lead_type_id and status not in lead.lead_type_id.status_ids)
+            ):
+                status = lead.lead_type_id._get_default_status() if lead.lead_type_id else status
+            result[lead] = status
+        return result
+
+    def _lead_check_status_move(self, target, vals):
+        """Refuse the whole write when any lead may not enter ``target``,
+        naming every failing lead and why, in one message."""
+        Type = self.env["lead_pipeline.lead.type"]
+        infos = (self.lead_status_id | target)._status_info()
+        target_info = infos[target.id]
+        new_type = Type.browse(vals["lead_type_id"]) if "lead_type_id" in vals else None
+        errors = []
+        for lead in self:
+            lead_type = new_type if new_type is not None else lead.lead_type_id
+            if lead_type and target not in lead_type.status_ids:
+                errors.append(
+                    self.env._(
+                        "%(lead)s: status %(status)s is not part of the %(type)s pipeline.",
+                        lead=lead.display_name,
+                        status=target.name,
+                        type=lead_type.name,
+                    )
+                )
+                continue
+            current = infos.get(lead.lead_status_id.id)
+            if not move_allowed(current, target_info):
+                allowed = lead.lead_status_id.allowed_next_ids.mapped("name")
+                errors.append(
+                    self.env._(
+                        "%(lead)s: moving from %(current)s to %(target)s is not "
+                        "allowed (allowed: %(allowed)s).",
+                        lead=lead.display_name,
+                        current=current.name,
+                        target=target.name,
+                        allowed=", ".join(allowed),
+                    )
+                )
+                continue
+            values = {
+                fname: vals[fname] if fname in vals else lead[fname]
+                for fname, _label in target_info.required_fields
+            }
+            missing = missing_required(target_info, values)
+            if missing:
+                errors.append(
+                    self.env._(
+                        "%(lead)s: fill in %(fields)s to enter status %(status)s.",
+                        lead=lead.display_name,
+                        fields=", ".join(missing),
+                        status=target.name,
+                    )
+                )
+        if errors:
+            raise ValidationError(
+                self.env._(
+                    "%(count)s lead(s) cannot move to status %(status)s; nothing was changed.\n%(errors)s",
+                    count=len(errors),
+                    status=target.name,
+                    errors="\n".join(errors),
+                )
+            )
+
+    def _lead_status_log(self, before):
+        """One history row per lead whose status changed, in one batch."""
+        if not before:
+            return
+        now = fields.Datetime.now()
+        rows = []
+        changed = self.browse()
+        for lead in self.browse(list(before)):
+            old_status, old_date = before[lead.id]
+            if lead.lead_status_id == old_status:
+                continue
+            changed |= lead
+            rows.append(lead._prepare_status_history_values(old_status, old_date, now))
+        if rows:
+            self.env["lead_pipeline.status.history"].sudo().create(rows)
+            changed.with_context(lead_pipeline_status_sync=True).write({"lead_status_date": now})
+
+    def _prepare_status_history_values(self, old_status, old_date, now):
+        self.ensure_one()
+        hours = (now - old_date).total_seconds() / 3600.0 if old_date else 0.0
+        return {
+            "lead_id": self.id,
+            "lead_type_id": self.lead_type_id.id,
+            "from_status_id": old_status.id,
+            "to_status_id": self.lead_status_id.id,
+            "user_id": self.env.uid,
+            "date": now,
+            "duration_hours": max(hours, 0.0),
+        }
+
+    # ------------------------------------------------------------
+    # CONTACT PERSONS
+    # ------------------------------------------------------------
+
+    def _lead_contact_values(self):
+        """Values of the primary contact as the lead shows them. A lead for
+        a person only (no company name) gets that person as contact even when
+        only an e-mail address names them."""
+        self.ensure_one()
+        name = self.contact_name
+        if not name and not self.partner_name and self.email_from:
+            name = parse_contact_from_email(self.email_from)[0] or self.email_from
+        if not name:
+            return {}
+        values = {
+            contact_field: self[lead_field] or False
+            for lead_field, contact_field in LEAD_MIRRORED_FIELDS.items()
+        }
+        values["name"] = name
+        values["lang"] = self.lang_id.code or False
+        return values
+
+    def _lead_contact_create_from_lead(self, leads):
+        """Business-card rule at creation: a company only gives a lead, a
+        company and a person a lead with that person as contact, a person
+        only a lead for that person, with the person as contact."""
+        vals_list = []
+        for lead in leads:
+            if lead.type != "lead":
+                continue
+            values = lead._lead_contact_values()
+            if values:
+                vals_list.append({**values, "lead_id": lead.id, "primary": True})
+        if vals_list:
+            self.env["lead_pipeline.lead.contact"].sudo().with_context(
+                lead_pipeline_mirroring=True
+            ).create(vals_list)
+
+    def _lead_contact_sync_from_lead(self):
+        leads = self.filtered(lambda lead: lead.type == "lead")
+        if not leads:
+            return
+        Contact = (
+            self.env["lead_pipeline.lead.contact"].sudo().with_context(lead_pipeline_mirroring=True)
+        )
+        primaries = {
+            contact.lead_id.id: contact
+            for contact in Contact.search([("lead_id", "in", leads.ids), ("primary", "=", True)])
+        }
+        missing = self.browse()
+        for lead in leads:
+            contact = primaries.get(lead.id)
+            if not contact:
+                missing |= lead
+                continue
+            values = {
+                contact_field: lead[lead_field] or False
+                for lead_field, contact_field in LEAD_MIRRORED_FIELDS.items()
+                if contact[contact_field] != (lead[lead_field] or False)
+            }
+            if values.get("name") is False:
+                values.pop("name")  # a contact keeps its name
+            if values:
+                contact.write(values)
+        if missing:
+            self._lead_contact_create_from_lead(missing)
+
+    # ------------------------------------------------------------
+    # MERGE
+    # ------------------------------------------------------------
+
+    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
+        # the surviving lead takes the most advanced status without the
+        # entry checks: merging is not a user moving a lead along
+        return super(
+            CrmLead, self.with_context(lead_pipeline_force_status=True)
+        )._merge_opportunity(
+            user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
+        )
+
+    def _merge_get_fields_specific(self):
+        fields_specific = super()._merge_get_fields_specific()
+        fields_specific["lead_status_id"] = lambda fname, leads: self._merge_lead_status(leads)
+        return fields_specific
+
+    @api.model
+    def _merge_lead_status(self, leads):
+        """Most advanced status among the merged leads that fits the
+        surviving (first) lead's pipeline."""
+        head = leads[:1]
+        statuses = leads.lead_status_id
+        if head.lead_type_id:
+            statuses &= head.lead_type_id.status_ids
+        infos = statuses._status_info()
+        best = most_advanced(list(infos.values()))
+        return best.id if best else head.lead_status_id.id
+
+    def _merge_dependences(self, opportunities):
+        res = super()._merge_dependences(opportunities)
+        self._merge_dependences_lead_pipeline(opportunities)
+        return res
+
+    def _merge_dependences_lead_pipeline(self, opportunities):
+        """Gather contact persons and status history on the surviving lead,
+        in one statement (merging runs in batch during assignment)."""
+        self.env["lead_pipeline.lead.contact"].flush_model(["lead_id", "primary"])
+        self.env["lead_pipeline.status.history"].flush_model(["lead_id"])
+        self.env.cr.execute(
+            """
+            WITH moved AS (
+                UPDATE lead_pipeline_lead_contact
+                   SET lead_id = %(head)s,
+                       "primary" = "primary" AND NOT EXISTS (
+                           SELECT 1 FROM lead_pipeline_lead_contact c
+                            WHERE c.lead_id = %(head)s AND c."primary")
+                 WHERE lead_id IN %(tail)s
+            )
+            UPDATE lead_pipeline_status_history SET lead_id = %(head)s
+             WHERE lead_id IN %(tail)s
+            """,
+            {"head": self.id, "tail": tuple(opportunities.ids)},
+        )
+        self.env["lead_pipeline.lead.contact"].invalidate_model(["lead_id", "primary"])
+        self.env["lead_pipeline.status.history"].invalidate_model(["lead_id"])
+        (self | opportunities).invalidate_recordset(["lead_contact_ids", "lead_status_history_ids"])
+
+    # ------------------------------------------------------------
+    # MAIL
+    # ------------------------------------------------------------
+
+    def _lead_pipeline_own_emails(self):
+        """Normalized addresses of the lead and its contact persons."""
+        self.ensure_one()
+        emails = {self.email_normalized} | set(self.lead_contact_ids.mapped("email_normalized"))
+        return {email for email in emails if email}
+
+    def _message_post_after_hook(self, message, msg_vals):
+        email_to = self.env.context.get("lead_pipeline_email_to")
+        if email_to and self.type == "lead":
+            # crm's hook would link a partner created from the recipient; the
+            # lead has none, so the message goes out to the addresses as such
+            self.env["mail.mail"].sudo().create(
+                self._prepare_lead_direct_mail_values(message, email_to)
+            )
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _prepare_lead_direct_mail_values(self, message, email_to):
+        self.ensure_one()
+        return {
+            "mail_message_id": message.id,
+            "email_to": ",".join(email_to),
+            "body_html": message.body,
+            "auto_delete": True,
+            "model": self._name,
+            "res_id": self.id,
+        }

@@ -1,0 +1,113 @@
+from odoo import api, fields, models
+from odoo.tools import email_normalize
+
+# lead contact field -> crm.lead field it mirrors for the primary contact
+MIRRORED_FIELDS = {
+    "name": "contact_name",
+    "email": "email_from",
+    "phone": "phone",
+    "mobile": "mobile",
+    "function": "function",
+}
+
+
+class LeadContact(models.Model):
+    """A contact person of a lead, kept with the lead and out of the customer
+    base: no ``res.partner`` exists for it until the lead is converted.
+
+    The primary contact mirrors the lead's own contact fields both ways, so
+    Odoo's mailing, mail gateway, phone search and duplicate detection keep
+    working on the lead.
+    """
+
+    _name = "lead_pipeline.lead.contact"
+    _description = "Lead Contact Person"
+    _order = "lead_id, primary desc, sequence, id"
+
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    primary = fields.Boolean(
+        help="The primary contact is shown on the lead itself (contact name, "
+        "e-mail, phone, job position)."
+    )
+    name = fields.Char(required=True)
+    function = fields.Char(string="Job Position")
+    email = fields.Char()
+    email_normalized = fields.Char(compute="_compute_email_normalized", store=True)
+    phone = fields.Char()
+    mobile = fields.Char()
+    lang = fields.Selection(selection="_lang_get", string="Language")
+    comment = fields.Text(string="Notes")
+
+    @api.model
+    def _lang_get(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.depends("email")
+    def _compute_email_normalized(self):
+        for contact in self:
+            contact.email_normalized = email_normalize(contact.email) or False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        contacts = super().create(vals_list)
+        if not self.env.context.get("lead_pipeline_mirroring"):
+            contacts._ensure_one_primary()
+            contacts.filtered("primary")._mirror_to_lead()
+        return contacts
+
+    def write(self, vals):
+        res = super().write(vals)
+        if self.env.context.get("lead_pipeline_mirroring"):
+            return res
+        if vals.get("primary"):
+            self._ensure_one_primary()
+        if vals.get("primary") or MIRRORED_FIELDS.keys() & vals.keys():
+            self.filtered("primary")._mirror_to_lead()
+        return res
+
+    def _ensure_one_primary(self):
+        """Exactly one primary contact per lead that has contacts: the newest
+        one asked for, else the first one."""
+        leads = self.lead_id
+        if not leads:
+            return
+        all_contacts = self.search([("lead_id", "in", leads.ids)])
+        quiet = self.with_context(lead_pipeline_mirroring=True)
+        demote = self.browse()
+        promote = self.browse()
+        for lead in leads:
+            contacts = all_contacts.filtered(lambda c, lead=lead: c.lead_id == lead)
+            primaries = contacts.filtered("primary")
+            chosen = (primaries & self)[-1:] or primaries[:1] or contacts[:1]
+            demote |= primaries - chosen
+            if chosen and not chosen.primary:
+                promote |= chosen
+        if demote:
+            quiet.browse(demote.ids).write({"primary": False})
+        if promote:
+            quiet.browse(promote.ids).write({"primary": True})
+            promote._mirror_to_lead()
+
+    def _mirror_to_lead(self):
+        for contact in self:
+            contact.lead_id.with_context(lead_pipeline_mirroring=True).write(
+                contact._prepare_lead_values()
+            )
+
+    def _prepare_lead_values(self):
+        self.ensure_one()
+        return {
+            lead_field: self[contact_field] or False
+            for contact_field, lead_field in MIRRORED_FIELDS.items()
+        }
+
+    def unlink(self):
+        leads = self.filtered("primary").lead_id
+        res = super().unlink()
+        # the next contact, if any, becomes primary
+        remaining = self.search([("lead_id", "in", leads.ids)])
+        if remaining:
+            remaining._ensure_one_primary()
+        return res

@@ -1,0 +1,146 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..logic.transitions import StatusInfo
+
+CATEGORIES = [
+    ("new", "New"),
+    ("working", "Working"),
+    ("qualified", "Qualified"),
+    ("converted", "Converted"),
+    ("disqualified", "Disqualified"),
+]
+
+
+class LeadStatus(models.Model):
+    """A step of a lead pipeline, shaped by admins per lead type.
+
+    Code reads ``category``, never ``name``: admins rename, translate and
+    reorder statuses freely.
+    """
+
+    _name = "lead_pipeline.status"
+    _description = "Lead Status"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    fold = fields.Boolean(
+        string="Folded in Pipeline",
+        help="Folded statuses are shown collapsed in the pipeline kanban.",
+    )
+    description = fields.Text(translate=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Leave empty to share this status between companies.",
+    )
+    category = fields.Selection(
+        CATEGORIES,
+        required=True,
+        default="working",
+        help="What the status means to the application, whatever its name: "
+        "new leads start in a 'new' status, conversion ends in 'converted', "
+        "lost leads go to 'disqualified'.",
+    )
+    type_ids = fields.Many2many(
+        "lead_pipeline.lead.type",
+        "lead_pipeline_status_type_rel",
+        "status_id",
+        "type_id",
+        string="Lead Types",
+    )
+    required_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "lead_pipeline_status_required_field_rel",
+        "status_id",
+        "field_id",
+        string="Required Fields",
+        domain="[('model', '=', 'crm.lead'), ('store', '=', True), "
+        "('ttype', 'not in', ('one2many', 'binary'))]",
+        help="Fields a lead must have filled to enter this status.",
+    )
+    allowed_next_ids = fields.Many2many(
+        "lead_pipeline.status",
+        "lead_pipeline_status_transition_rel",
+        "from_status_id",
+        "to_status_id",
+        string="Allowed Next Statuses",
+        help="Statuses a lead may move to from this one. Empty: any status.",
+    )
+    lead_count = fields.Integer(compute="_compute_lead_count")
+
+    @api.constrains("required_field_ids")
+    def _check_required_field_ids(self):
+        for status in self:
+            wrong = status.required_field_ids.filtered(lambda f: f.model != "crm.lead")
+            if wrong:
+                raise UserError(
+                    self.env._(
+                        "Status %(status)s can only require fields of leads, not %(fields)s.",
+                        status=status.name,
+                        fields=", ".join(wrong.mapped("field_description")),
+                    )
+                )
+
+    def _compute_lead_count(self):
+        counts = dict(
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            ._read_group(
+                [("lead_status_id", "in", self.ids)],
+                ["lead_status_id"],
+                ["__count"],
+            )
+        )
+        for status in self:
+            status.lead_count = counts.get(status, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        used = self.env["crm.lead"].sudo().with_context(active_test=False)
+        used = used._read_group(
+            [("lead_status_id", "in", self.ids)], ["lead_status_id"], ["__count"]
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "These statuses are used by leads and cannot be deleted; "
+                    "archive them instead: %(statuses)s",
+                    statuses=", ".join(f"{status.name} ({count})" for status, count in used),
+                )
+            )
+        defaults = (
+            self.env["lead_pipeline.lead.type"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("default_status_id", "in", self.ids)])
+        )
+        if defaults:
+            raise UserError(
+                self.env._(
+                    "These lead types start new leads in a status you are "
+                    "deleting; choose another default status first: %(types)s",
+                    types=", ".join(defaults.mapped("name")),
+                )
+            )
+
+    def _status_info(self):
+        """Plain snapshots for the decision logic, one per status."""
+        lead_fields = self.env["crm.lead"]._fields
+        return {
+            status.id: StatusInfo(
+                id=status.id,
+                name=status.name,
+                category=status.category,
+                sequence=status.sequence,
+                allowed_next_ids=frozenset(status.allowed_next_ids.ids),
+                required_fields=tuple(
+                    (f.name, f.field_description)
+                    for f in status.required_field_ids
+                    if f.name in lead_fields
+                ),
+            )
+            for status in self
+        }

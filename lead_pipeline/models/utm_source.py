@@ -1,0 +1,51 @@
+from odoo import api, models
+
+#: xml id suffix -> name of the lead sources every database gets
+LEAD_SOURCES = {
+    "contact_form": "Contact Form",
+    "external_database": "External Database",
+    "trade_fair": "Conference or Trade Fair",
+    "direct_contact": "Direct Contact",
+    "office_visit": "Office Visit",
+    "referral": "Referral",
+    "marketing_campaign": "Marketing Campaign",
+    "business_card": "Business Card",
+    "social_media": "Social Media",
+    "chat": "Chat",
+}
+
+
+class UtmSource(models.Model):
+    _inherit = "utm.source"
+
+    @api.model
+    def _lead_pipeline_ensure_sources(self):
+        """Seed the lead sources, looking each one up by name first: UTM
+        source names are unique and a duplicate would be silently renamed.
+        Each gets an xml id so that data and demo files can refer to it."""
+        IrModelData = self.env["ir.model.data"].sudo()
+        existing = {
+            source.name: source
+            for source in self.with_context(active_test=False).search(
+                [("name", "in", list(LEAD_SOURCES.values()))]
+            )
+        }
+        missing = [name for name in LEAD_SOURCES.values() if name not in existing]
+        for source in self.create([{"name": name} for name in missing]):
+            existing[source.name] = source
+        xmlids = IrModelData.search(
+            [("module", "=", "lead_pipeline"), ("model", "=", "utm.source")]
+        ).mapped("name")
+        IrModelData.create(
+            [
+                {
+                    "module": "lead_pipeline",
+                    "name": f"utm_source_{key}",
+                    "model": "utm.source",
+                    "res_id": existing[name].id,
+                    "noupdate": True,
+                }
+                for key, name in LEAD_SOURCES.items()
+                if f"utm_source_{key}" not in xmlids
+            ]
+        )

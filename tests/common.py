@@ -1,0 +1,115 @@
+"""Shared fixture data: users per role, the lead types and statuses."""
+
+from odoo.tests.common import TransactionCase
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+class LeadPipelineCase(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.company_2 = cls.env["res.company"].create({"name": "Second Company"})
+        groups = "sales_team.group_sale_salesman"
+        cls.user_salesman = mail_new_test_user(
+            cls.env, login="lp_salesman", name="Sam Salesman", groups=groups
+        )
+        cls.user_salesman_2 = mail_new_test_user(
+            cls.env, login="lp_salesman_2", name="Sara Salesman", groups=groups
+        )
+        cls.user_all_leads = mail_new_test_user(
+            cls.env,
+            login="lp_all_leads",
+            name="Alice AllLeads",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
+        cls.user_manager = mail_new_test_user(
+            cls.env, login="lp_manager", name="Max Manager", groups="sales_team.group_sale_manager"
+        )
+        cls.user_other_company = mail_new_test_user(
+            cls.env,
+            login="lp_other_company",
+            name="Otto Other",
+            groups="sales_team.group_sale_salesman_all_leads",
+            company_id=cls.company_2.id,
+            company_ids=[(6, 0, cls.company_2.ids)],
+        )
+        cls.user_employee = mail_new_test_user(
+            cls.env, login="lp_employee", name="Emma Employee", groups="base.group_user"
+        )
+        cls.Lead = cls.env["crm.lead"]
+        cls.Status = cls.env["lead_pipeline.status"]
+        cls.Type = cls.env["lead_pipeline.lead.type"]
+        cls.status_new = cls.env.ref("lead_pipeline.status_new")
+        cls.status_contacted = cls.env.ref("lead_pipeline.status_contacted")
+        cls.status_nurturing = cls.env.ref("lead_pipeline.status_nurturing")
+        cls.status_qualified = cls.env.ref("lead_pipeline.status_qualified")
+        cls.status_converted = cls.env.ref("lead_pipeline.status_converted")
+        cls.status_disqualified = cls.env.ref("lead_pipeline.status_disqualified")
+        cls.type_b2b = cls.env.ref("lead_pipeline.lead_type_b2b_prospect")
+        cls.type_b2c = cls.env.ref("lead_pipeline.lead_type_b2c_prospect")
+        cls.type_supplier = cls.env.ref("lead_pipeline.lead_type_supplier")
+        # a type of our own, first in order, so defaults do not depend on demo data
+        cls.status_test_new = cls.Status.create({"name": "Fresh", "category": "new", "sequence": 1})
+        cls.status_test_call = cls.Status.create(
+            {"name": "Called", "category": "working", "sequence": 2}
+        )
+        cls.status_test_ready = cls.Status.create(
+            {
+                "name": "Ready",
+                "category": "qualified",
+                "sequence": 3,
+                "required_field_ids": [
+                    (
+                        6,
+                        0,
+                        [
+                            cls.env.ref("crm.field_crm_lead__email_from").id,
+                            cls.env.ref("crm.field_crm_lead__partner_name").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        cls.status_test_won = cls.Status.create(
+            {"name": "Won", "category": "converted", "sequence": 4}
+        )
+        cls.status_test_lost = cls.Status.create(
+            {"name": "Dropped", "category": "disqualified", "sequence": 5}
+        )
+        cls.status_test_new.allowed_next_ids = cls.status_test_call | cls.status_test_lost
+        cls.status_test_call.allowed_next_ids = (
+            cls.status_test_new | cls.status_test_ready | cls.status_test_lost
+        )
+        cls.test_statuses = (
+            cls.status_test_new
+            | cls.status_test_call
+            | cls.status_test_ready
+            | cls.status_test_won
+            | cls.status_test_lost
+        )
+        cls.lead_type = cls.Type.create(
+            {
+                "name": "Test Prospect",
+                "code": "TEST",
+                "sequence": -1,
+                "status_ids": [(6, 0, cls.test_statuses.ids)],
+                "default_status_id": cls.status_test_new.id,
+            }
+        )
+
+    def _create_leads(self, count, **values):
+        return self.Lead.create(
+            [
+                {
+                    "name": f"Lead {idx}",
+                    "type": "lead",
+                    "contact_name": f"Person {idx}",
+                    "email_from": f"person{idx}@example.com",
+                    **values,
+                }
+                for idx in range(count)
+            ]
+        )

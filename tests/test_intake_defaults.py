@@ -1,0 +1,92 @@
+import base64
+
+from odoo.tests import tagged
+
+from .common import LeadPipelineCase
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestIntakeDefaults(LeadPipelineCase):
+    def test_create_batch_gets_defaults(self):
+        leads = self._create_leads(300)
+        self.assertEqual(leads.lead_type_id, self.lead_type)
+        self.assertEqual(leads.lead_status_id, self.status_test_new)
+        self.assertEqual(len(leads.lead_contact_ids), 300)
+
+    def test_context_default_type(self):
+        lead = self.Lead.with_context(default_lead_type_id=self.type_supplier.id).create(
+            {"name": "Parts", "type": "lead"}
+        )
+        self.assertEqual(lead.lead_type_id, self.type_supplier)
+        self.assertEqual(lead.lead_status_id, self.status_new)
+
+    def test_mail_alias_message_new(self):
+        lead = self.Lead.with_context(default_type="lead").message_new(
+            {
+                "subject": "Need an offer",
+                "from": '"Ivan Petrov" <ivan@example.com>',
+                "email_from": '"Ivan Petrov" <ivan@example.com>',
+                "body": "<p>Please call me</p>",
+            }
+        )
+        self.assertEqual(lead.type, "lead")
+        self.assertEqual(lead.lead_type_id, self.lead_type)
+        self.assertEqual(lead.lead_status_id, self.status_test_new)
+        self.assertEqual(lead.lead_contact_ids.name, "Ivan Petrov")
+        self.assertFalse(lead.partner_id)
+
+    def test_import_load(self):
+        result = self.Lead.with_context(import_file=True, default_type="lead").load(
+            ["name", "contact_name", "email_from", "lead_type_id/id"],
+            [
+                ["Row 1", "Anna", "anna@example.com", "lead_pipeline.lead_type_b2c_prospect"],
+                ["Row 2", "Boris", "boris@example.com", ""],
+            ],
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        leads = self.Lead.browse(result["ids"])
+        self.assertEqual(leads.mapped("lead_type_id"), self.type_b2c | self.lead_type)
+        self.assertEqual(leads[0].lead_status_id, self.type_b2c.default_status_id)
+        self.assertEqual(leads[1].lead_status_id, self.status_test_new)
+
+    def test_import_through_base_import_wizard(self):
+        csv = "name,contact_name,email_from\nWizard row,Zoe,zoe@example.com\n"
+        wizard = self.env["base_import.import"].create(
+            {
+                "res_model": "crm.lead",
+                "file": base64.b64decode(base64.b64encode(csv.encode())),
+                "file_type": "text/csv",
+            }
+        )
+        result = wizard.with_context(default_type="lead").execute_import(
+            ["name", "contact_name", "email_from"],
+            ["name", "contact_name", "email_from"],
+            {"has_headers": True, "separator": ",", "quoting": '"'},
+        )
+        self.assertFalse(result["messages"])
+        lead = self.Lead.browse(result["ids"])
+        self.assertEqual(lead.lead_status_id, self.status_test_new)
+
+    def test_utm_sources_seeded_once(self):
+        names = [
+            "Contact Form",
+            "External Database",
+            "Conference or Trade Fair",
+            "Direct Contact",
+            "Office Visit",
+            "Referral",
+            "Marketing Campaign",
+            "Business Card",
+            "Social Media",
+            "Chat",
+        ]
+        sources = self.env["utm.source"].search([("name", "in", names)])
+        self.assertEqual(sorted(sources.mapped("name")), sorted(names))
+        # running the seeding again creates nothing new
+        self.env["utm.source"]._lead_pipeline_ensure_sources()
+        self.assertEqual(self.env["utm.source"].search_count([("name", "in", names)]), len(names))
+
+    def test_leads_feature_switched_on_by_install(self):
+        self.assertIn(
+            self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user").implied_ids
+        )

@@ -1,0 +1,41 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestStatusTour(HttpCase):
+    def test_drag_to_status_with_missing_required_field(self):
+        Status = self.env["lead_pipeline.status"]
+        fresh = Status.create({"name": "Tour Fresh", "category": "new", "sequence": 1})
+        called = Status.create({"name": "Tour Called", "category": "working", "sequence": 2})
+        ready = Status.create(
+            {
+                "name": "Tour Ready",
+                "category": "qualified",
+                "sequence": 3,
+                "required_field_ids": [
+                    (6, 0, self.env.ref("crm.field_crm_lead__partner_name").ids)
+                ],
+            }
+        )
+        done = Status.create({"name": "Tour Done", "category": "converted", "sequence": 4})
+        lead_type = self.env["lead_pipeline.lead.type"].create(
+            {
+                "name": "Tour Type",
+                "code": "TOUR",
+                "status_ids": [(6, 0, (fresh | called | ready | done).ids)],
+                "default_status_id": fresh.id,
+            }
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Tour Lead",
+                "type": "lead",
+                "lead_type_id": lead_type.id,
+                "contact_name": "Tourist",
+            }
+        )
+        lead.lead_status_id = called
+        self.start_tour("/odoo", "lead_pipeline_status_required_field", login="admin")
+        self.assertEqual(lead.lead_status_id, ready)
+        self.assertEqual(lead.partner_name, "Tour Company s.r.o.")
+        self.assertEqual(lead.lead_status_history_ids[:1].to_status_id, ready)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Shared helpers for `make run`, `make test` and `make bench`.
+# Odoo is the host platform: it must already be importable by python3
+# (or its source folder given as ODOO_PATH). Nothing here installs Odoo.
+set -euo pipefail
+
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_OS_USER="${PG_OS_USER:-leadpipe}"
+DB_ROLE="${DB_ROLE:-odoo}"
+
+if [ -n "${ODOO_PATH:-}" ]; then
+    export PYTHONPATH="${ODOO_PATH}${PYTHONPATH:+:$PYTHONPATH}"
+fi
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+check_prerequisites() {
+    "$PYTHON" "$PROJECT_DIR/tools/check_env.py" || exit 1
+    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 server binaries not found in $PG_BIN (set PG_BIN, or install Debian's postgresql-15)."
+}
+
+odoo_addons_path() {
+    "$PYTHON" -c 'import odoo, os; print(os.path.join(os.path.dirname(odoo.__file__), "addons"))'
+}
+
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Run a command as the unprivileged owner of the cluster (PostgreSQL refuses root).
+as_pg_user() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u "$PG_OS_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# pg_start DIR PORT: start (creating if needed) a cluster in DIR listening on 127.0.0.1:PORT.
+pg_start() {
+    local dir="$1" port="$2"
+    if [ "$(id -u)" = 0 ] && ! id "$PG_OS_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+    fi
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$dir"
+    if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+        as_pg_user "$PG_BIN/initdb" -D "$dir/pgdata" -U "$DB_ROLE" --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    fi
+    if ! as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+        as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/pgdata/server.log" -w \
+            -o "-p $port -k $dir/pgdata -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            start >/dev/null || { tail -20 "$dir/pgdata/server.log" >&2; die "PostgreSQL did not start"; }
+    fi
+}
+
+pg_stop() {
+    local dir="$1"
+    if [ -f "$dir/pgdata/PG_VERSION" ]; then
+        as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m fast stop >/dev/null 2>&1 || true
+    fi
+}
+
+# write_conf DIR PGPORT HTTPPORT: an Odoo configuration file for this cluster.
+write_conf() {
+    local dir="$1" pgport="$2" httpport="$3"
+    mkdir -p "$dir/data"
+    cat >"$dir/odoo.conf" <<CONF
+[options]
+db_host = 127.0.0.1
+db_port = $pgport
+db_user = $DB_ROLE
+db_password = False
+addons_path = $(odoo_addons_path),$PROJECT_DIR
+data_dir = $dir/data
+http_port = $httpport
+http_interface = 127.0.0.1
+admin_passwd = admin
+CONF
+}
+
+odoo() {
+    "$PYTHON" -m odoo "$@"
+}
