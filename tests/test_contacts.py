@@ -34,9 +34,25 @@ class TestLeadContacts(LeadPipelineCase):
 
     def test_person_only_gives_person_as_contact(self):
         lead = self.Lead.create(
-            {"name": "Mail", "type": "lead", "email_from": '"Piotr Nowak" <piotr@example.com>'}
+            {
+                "name": "Card",
+                "type": "lead",
+                "contact_name": "Piotr Nowak",
+                "mobile": "+48 601 000 000",
+            }
         )
+        self.assertFalse(lead.partner_name)
         self.assertEqual(lead.lead_contact_ids.name, "Piotr Nowak")
+        self.assertEqual(lead.lead_contact_ids.mobile, "+48 601 000 000")
+        self.assertEqual(lead.lead_contact_count, 1)
+
+    def test_lead_of_known_customer_gets_no_contact_person(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Known Person", "email": "known@example.com"}
+        )
+        lead = self.Lead.create({"name": "Again", "type": "lead", "partner_id": customer.id})
+        self.assertEqual(lead.contact_name, "Known Person")
+        self.assertFalse(lead.lead_contact_ids, "the customer is the contact")
 
     def test_no_partner_is_created_for_leads(self):
         before = self._partner_count()

@@ -1,23 +1,34 @@
-from odoo.tools import email_normalize, frozendict
+from odoo import http
+from odoo.http import request
+from odoo.tools import email_normalize
 
 from odoo.addons.mail.controllers.thread import ThreadController
 
 
 class LeadPipelineThreadController(ThreadController):
     """Replying to a lead's suggested recipient must not create a contact:
-    leads stay out of the customer base until they are converted. The
-    lead's own addresses are mailed directly instead."""
+    leads stay out of the customer base until they are converted. The lead's
+    own addresses are mailed directly instead."""
 
-    def _prepare_post_data(self, post_data, thread, **kwargs):
+    @http.route()
+    def mail_message_post(self, thread_model, thread_id, post_data, context=None, **kwargs):
         emails = kwargs.get("partner_emails")
-        if emails and thread._name == "crm.lead" and thread.type == "lead":
-            own = set(thread._lead_pipeline_own_emails())
-            direct = [email for email in emails if email_normalize(email) in own]
-            if direct:
-                kwargs["partner_emails"] = [e for e in emails if e not in direct]
-                if not kwargs["partner_emails"]:
-                    kwargs.pop("partner_emails")
-                # as mail's own controller does for its flags: the thread's
-                # env is the one message_post runs in
-                thread.env.context = frozendict(thread.env.context, lead_pipeline_email_to=direct)
-        return super()._prepare_post_data(post_data, thread, **kwargs)
+        if emails and thread_model == "crm.lead":
+            # sudo: only decides which addresses are the lead's own; posting
+            # itself is checked by mail's controller as usual
+            lead = request.env["crm.lead"].sudo().browse(int(thread_id)).exists()
+            if lead.type == "lead":
+                own = lead._lead_pipeline_own_emails()
+                direct = [email for email in emails if email_normalize(email) in own]
+                if direct:
+                    remaining = [email for email in emails if email not in direct]
+                    if remaining:
+                        kwargs["partner_emails"] = remaining
+                    else:
+                        kwargs.pop("partner_emails")
+                    # mail's controller applies this context before it reads
+                    # the thread that message_post runs on
+                    context = dict(context or {}, lead_pipeline_email_to=direct)
+        return super().mail_message_post(
+            thread_model, thread_id, post_data, context=context, **kwargs
+        )

@@ -65,6 +65,14 @@ class CrmLead(models.Model):
     lead_contact_ids = fields.One2many(
         "lead_pipeline.lead.contact", "lead_id", string="Contact Persons"
     )
+    # stored, hence prefetched with the lead: merging (run in bulk by Odoo's
+    # assignment) moves contacts and history only when there are some
+    lead_contact_count = fields.Integer(
+        compute="_compute_lead_contact_count", store=True, string="Contact Persons Count"
+    )
+    lead_status_change_count = fields.Integer(
+        compute="_compute_lead_status_change_count", store=True, string="Status Changes"
+    )
     vat = fields.Char(string="Tax ID", help="Tax number of the prospect company.", tracking=True)
     lead_stale = fields.Boolean(
         string="Stale",
@@ -78,9 +86,7 @@ class CrmLead(models.Model):
     # COMPUTE
     # ------------------------------------------------------------
 
-    # Only computed when a lead is created (precompute): converting leads to
-    # opportunities writes ``type`` in bulk and must cost nothing here.
-    @api.depends()
+    @api.depends("type")
     def _compute_lead_type_id(self):
         default_type = None
         for lead in self:
@@ -98,6 +104,16 @@ class CrmLead(models.Model):
                 continue  # opportunities keep whatever they had
             if not lead.lead_status_id or lead.lead_status_id not in lead_type.status_ids:
                 lead.lead_status_id = lead_type._get_default_status()
+
+    @api.depends("lead_contact_ids")
+    def _compute_lead_contact_count(self):
+        for lead in self:
+            lead.lead_contact_count = len(lead.lead_contact_ids)
+
+    @api.depends("lead_status_history_ids")
+    def _compute_lead_status_change_count(self):
+        for lead in self:
+            lead.lead_status_change_count = len(lead.lead_status_history_ids)
 
     @api.depends("lead_status_id", "lead_type_id")
     def _compute_lead_allowed_status_ids(self):
@@ -368,14 +384,12 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _lead_contact_values(self):
-        """Values of the primary contact as the lead shows them. A lead for
-        a person only (no company name) gets that person as contact even when
-        only an e-mail address names them."""
+        """Values of the primary contact as the lead shows them; none when
+        the lead names no person, or is already linked to a customer (that
+        customer is its contact)."""
         self.ensure_one()
         name = self.contact_name
-        if not name and not self.partner_name and self.email_from:
-            name = parse_contact_from_email(self.email_from)[0] or self.email_from
-        if not name:
+        if not name or self.partner_id:
             return {}
         values = {
             contact_field: self[lead_field] or False
@@ -454,11 +468,19 @@ class CrmLead(models.Model):
         surviving (first) lead's pipeline."""
         head = leads[:1]
         statuses = leads.lead_status_id
+        if len(statuses) <= 1:
+            # the usual case (duplicates merged at assignment): nothing to read
+            return head.lead_status_id.id
         if head.lead_type_id:
             statuses &= head.lead_type_id.status_ids
-        infos = statuses._status_info()
-        best = most_advanced(list(infos.values()))
+        best = most_advanced(list(statuses._status_info().values()))
         return best.id if best else head.lead_status_id.id
+
+    def _merge_data(self, fnames=None):
+        data = super()._merge_data(fnames=fnames)
+        if data.get("lead_status_id") == self[:1].lead_status_id.id:
+            data.pop("lead_status_id")  # unchanged: no status write at all
+        return data
 
     def _merge_dependences(self, opportunities):
         res = super()._merge_dependences(opportunities)
@@ -467,7 +489,12 @@ class CrmLead(models.Model):
 
     def _merge_dependences_lead_pipeline(self, opportunities):
         """Gather contact persons and status history on the surviving lead,
-        in one statement (merging runs in batch during assignment)."""
+        in one statement, and none when there is nothing to move (merging
+        runs in bulk during Odoo's assignment)."""
+        if not any(
+            lead.lead_contact_count or lead.lead_status_change_count for lead in opportunities
+        ):
+            return
         self.env["lead_pipeline.lead.contact"].flush_model(["lead_id", "primary"])
         self.env["lead_pipeline.status.history"].flush_model(["lead_id"])
         self.env.cr.execute(
@@ -488,10 +515,22 @@ class CrmLead(models.Model):
         self.env["lead_pipeline.lead.contact"].invalidate_model(["lead_id", "primary"])
         self.env["lead_pipeline.status.history"].invalidate_model(["lead_id"])
         (self | opportunities).invalidate_recordset(["lead_contact_ids", "lead_status_history_ids"])
+        self.modified(["lead_contact_ids", "lead_status_history_ids"])
 
     # ------------------------------------------------------------
     # MAIL
     # ------------------------------------------------------------
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail from a person only: the lead is for that person, named as
+        the sender names themselves, and they become its contact."""
+        custom_values = dict(custom_values or {})
+        if not msg_dict.get("author_id") and "contact_name" not in custom_values:
+            name = parse_contact_from_email(msg_dict.get("from") or "")[0]
+            if name:
+                custom_values["contact_name"] = name
+        return super().message_new(msg_dict, custom_values=custom_values)
 
     def _lead_pipeline_own_emails(self):
         """Normalized addresses of the lead and its contact persons."""

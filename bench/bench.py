@@ -1,0 +1,84 @@
+"""Native Odoo vs lead_pipeline, same machine, same run, as ratios.
+
+Each operation runs in both databases in alternating batches, so that drift
+of the machine (caches, other load) touches both sides alike. Every batch is
+one committed transaction, as a web request or an import chunk would be.
+"""
+
+import sys
+import time
+
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
+
+LEADS = 5000
+BATCH = 500
+
+
+def lead_values(offset, count):
+    return [
+        {
+            "name": f"Bench lead {idx}",
+            "type": "lead",
+            "contact_name": f"Person {idx}",
+            "partner_name": f"Company {idx % 997}",
+            "email_from": f"person{idx}@company{idx % 997}.example",
+            "phone": f"+421 2 {idx:08d}",
+            "user_id": False,
+        }
+        for idx in range(offset, offset + count)
+    ]
+
+
+class Side:
+    def __init__(self, db_name):
+        self.registry = Registry(db_name)
+        self.seconds = 0.0
+        self.queries = 0
+
+    def run(self, func):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = env(user=env.ref("base.user_admin").id)
+            start_queries = cr.sql_log_count
+            start = time.perf_counter()
+            func(env)
+            env.flush_all()
+            cr.commit()
+            self.seconds += time.perf_counter() - start
+            self.queries += cr.sql_log_count - start_queries
+
+
+def bench_create(native, ours):
+    for offset in range(0, LEADS, BATCH):
+        for side in (native, ours) if offset // BATCH % 2 == 0 else (ours, native):
+            side.run(lambda env, offset=offset: env["crm.lead"].create(lead_values(offset, BATCH)))
+    return LEADS
+
+
+def main():
+    conf, native_db, ours_db = sys.argv[1:4]
+    odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+    rows = []
+    for label, operation in [
+        (f"create {LEADS:,} leads, batches of {BATCH}", bench_create),
+    ]:
+        native, ours = Side(native_db), Side(ours_db)
+        count = operation(native, ours)
+        rows.append((label, native, ours, count))
+
+    header = f"{'operation':<38} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>6} {'q/lead native':>14} {'q/lead ours':>12}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for label, native, ours, count in rows:
+        print(
+            f"{label:<38} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
+            f"{ours.seconds / native.seconds:>6.2f} {native.queries / count:>14.3f} "
+            f"{ours.queries / count:>12.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
