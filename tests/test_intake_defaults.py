@@ -86,6 +86,24 @@ class TestIntakeDefaults(LeadPipelineCase):
         self.env["utm.source"]._lead_pipeline_ensure_sources()
         self.assertEqual(self.env["utm.source"].search_count([("name", "in", names)]), len(names))
 
+    def test_install_puts_existing_leads_in_their_pipeline(self):
+        from odoo.addons.lead_pipeline.hooks import post_init_hook
+
+        self.env.cr.execute(
+            "INSERT INTO crm_lead (name, type, active, company_id) "
+            "VALUES ('Before install', 'lead', true, %(c)s), ('Lost before', 'lead', false, %(c)s) "
+            "RETURNING id",
+            {"c": self.company.id},
+        )
+        leads = self.Lead.with_context(active_test=False).browse(
+            [row[0] for row in self.env.cr.fetchall()]
+        )
+        post_init_hook(self.env)
+        self.assertEqual(leads.lead_type_id, self.lead_type)
+        self.assertEqual(
+            leads.mapped("lead_status_id"), [self.status_test_new, self.status_test_lost]
+        )
+
     def test_leads_feature_switched_on_by_install(self):
         self.assertIn(
             self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user").implied_ids
