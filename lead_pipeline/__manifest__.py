@@ -21,6 +21,8 @@
         "views/status_history_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/convert_wizard_views.xml",
         "views/lead_pipeline_menus.xml",
     ],
     "demo": [

@@ -100,14 +100,14 @@ class LeadPipelineCase(TransactionCase):
             }
         )
 
-    def _create_leads(self, count, **values):
+    def _create_leads(self, count, prefix="person", **values):
         return self.Lead.create(
             [
                 {
                     "name": f"Lead {idx}",
                     "type": "lead",
                     "contact_name": f"Person {idx}",
-                    "email_from": f"person{idx}@example.com",
+                    "email_from": f"{prefix}{idx}@example.com",
                     **values,
                 }
                 for idx in range(count)

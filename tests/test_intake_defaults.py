@@ -101,7 +101,7 @@ class TestIntakeDefaults(LeadPipelineCase):
         post_init_hook(self.env)
         self.assertEqual(leads.lead_type_id, self.lead_type)
         self.assertEqual(
-            leads.mapped("lead_status_id"), [self.status_test_new, self.status_test_lost]
+            [lead.lead_status_id for lead in leads], [self.status_test_new, self.status_test_lost]
         )
 
     def test_leads_feature_switched_on_by_install(self):

@@ -1,9 +1,9 @@
-from . import (
-    crm_lead,
-    lead_contact,
-    lead_status,
-    lead_type,
-    res_config_settings,
-    status_history,
-    utm_source,
-)
+from . import match_mixin
+from . import lead_status
+from . import lead_type
+from . import lead_contact
+from . import status_history
+from . import crm_lead
+from . import res_config_settings
+from . import res_partner
+from . import utm_source

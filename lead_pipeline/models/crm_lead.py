@@ -1,8 +1,11 @@
 from datetime import timedelta
 
+from psycopg2 import IntegrityError
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import parse_contact_from_email
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html2plaintext, is_html_empty, parse_contact_from_email
 
 from ..logic.transitions import missing_required, most_advanced, move_allowed
 from .lead_contact import MIRRORED_FIELDS
@@ -14,7 +17,8 @@ OPEN_CATEGORIES = ("new", "working", "qualified")
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "lead_pipeline.match.mixin"]
 
     # ------------------------------------------------------------
     # FIELDS
@@ -73,6 +77,28 @@ class CrmLead(models.Model):
     lead_status_change_count = fields.Integer(
         compute="_compute_lead_status_change_count", store=True, string="Status Changes"
     )
+    lead_converted_date = fields.Datetime("Converted On", readonly=True, copy=False)
+    lead_converted_by_id = fields.Many2one("res.users", "Converted By", readonly=True, copy=False)
+    lead_converted_partner_ids = fields.Many2many(
+        "res.partner",
+        "lead_pipeline_lead_converted_partner_rel",
+        "lead_id",
+        "partner_id",
+        string="Converted Into",
+        readonly=True,
+        copy=False,
+        help="The customer company and contacts the conversion produced or linked.",
+    )
+    lead_created_partner_ids = fields.Many2many(
+        "res.partner",
+        "lead_pipeline_lead_created_partner_rel",
+        "lead_id",
+        "partner_id",
+        string="Created by Conversion",
+        readonly=True,
+        copy=False,
+    )
+    lead_can_convert = fields.Boolean(compute="_compute_lead_can_convert")
     vat = fields.Char(string="Tax ID", help="Tax number of the prospect company.", tracking=True)
     lead_stale = fields.Boolean(
         string="Stale",
@@ -104,6 +130,29 @@ class CrmLead(models.Model):
                 continue  # opportunities keep whatever they had
             if not lead.lead_status_id or lead.lead_status_id not in lead_type.status_ids:
                 lead.lead_status_id = lead_type._get_default_status()
+
+    @api.depends("vat", "email_from", "phone", "mobile", "partner_name", "country_id")
+    def _compute_match_keys(self):
+        for lead in self:
+            lead.update(
+                lead._match_keys_from(
+                    vat=lead.vat,
+                    email=lead.email_from,
+                    phone=lead.phone or lead.mobile,
+                    company_name=lead.partner_name,
+                    country=lead.country_id,
+                )
+            )
+
+    @api.depends("lead_status_id", "lead_type_id", "lead_converted_date", "type", "active")
+    def _compute_lead_can_convert(self):
+        for lead in self:
+            lead.lead_can_convert = bool(
+                lead.type == "lead"
+                and lead.active
+                and not lead.lead_converted_date
+                and lead.lead_status_id in lead.lead_type_id._get_convert_statuses()
+            )
 
     @api.depends("lead_contact_ids")
     def _compute_lead_contact_count(self):
@@ -184,6 +233,8 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         context = self.env.context
+        if not context.get("lead_pipeline_converting"):
+            self._lead_check_converted_read_only(vals)
         if context.get("lead_pipeline_status_sync"):
             # a step of _lead_status_write: statuses and mirroring handled there
             return super().write(vals)
@@ -558,3 +609,226 @@ class CrmLead(models.Model):
             "model": self._name,
             "res_id": self.id,
         }
+
+    # ------------------------------------------------------------
+    # CONVERSION
+    # ------------------------------------------------------------
+
+    def _lead_check_converted_read_only(self, vals):
+        """A lead converted without an opportunity is closed: read-only but
+        for sales managers (and for the chatter and activities)."""
+        if not any(
+            lead.lead_converted_date and lead.type == "lead" for lead in self
+        ) or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        business = [
+            fname
+            for fname in vals
+            if not fname.startswith(("message_", "activity_", "website_message"))
+        ]
+        if business:
+            closed = self.filtered(lambda lead: lead.lead_converted_date and lead.type == "lead")
+            raise UserError(
+                self.env._(
+                    "These leads were converted and are closed; only a sales manager "
+                    "may change them: %(leads)s",
+                    leads=", ".join(closed.mapped("display_name")),
+                )
+            )
+
+    def _lead_pipeline_lock_for_conversion(self):
+        """Lock the leads for this transaction, or say clearly why not: a
+        second conversion (another user, a double click, another worker)
+        must never produce a second customer."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM crm_lead WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                    [tuple(self.ids)],
+                )
+        except (LockNotAvailable, SerializationFailure):
+            raise UserError(
+                self.env._(
+                    "Another user is converting or has just converted %(leads)s. "
+                    "Reload the page to see the result.",
+                    leads=", ".join(self.mapped("display_name")),
+                )
+            )
+        self.invalidate_recordset(["lead_converted_date", "lead_converted_by_id"])
+        done = self.filtered("lead_converted_date")
+        if done:
+            raise UserError(
+                self.env._(
+                    "Already converted: %(leads)s.",
+                    leads="; ".join(
+                        self.env._(
+                            "%(lead)s by %(user)s on %(date)s",
+                            lead=lead.display_name,
+                            user=lead.lead_converted_by_id.name,
+                            date=fields.Datetime.to_string(lead.lead_converted_date),
+                        )
+                        for lead in done
+                    ),
+                )
+            )
+
+    def _prepare_lead_pipeline_company_values(self):
+        """Values of the customer company a lead becomes; extend to carry
+        fields of your own."""
+        self.ensure_one()
+        return {
+            "name": self.partner_name,
+            "is_company": True,
+            "vat": self.vat,
+            "email": self.email_from if not self.contact_name else False,
+            "phone": self.phone if not self.contact_name else False,
+            "website": self.website,
+            "street": self.street,
+            "street2": self.street2,
+            "zip": self.zip,
+            "city": self.city,
+            "state_id": self.state_id.id,
+            "country_id": self.country_id.id,
+            "lang": self.lang_id.code if self.lang_id.active else False,
+            "user_id": self.user_id.id,
+            "lead_pipeline_origin_lead_id": self.id,
+        }
+
+    def _prepare_lead_pipeline_contact_values(self, contact, parent):
+        """Values of the customer contact a lead contact person becomes."""
+        self.ensure_one()
+        lang = contact.lang or (self.lang_id.code if self.lang_id.active else False)
+        values = {
+            "name": contact.name,
+            "is_company": False,
+            "type": "contact",
+            "parent_id": parent.id,
+            "function": contact.function,
+            "email": contact.email,
+            "phone": contact.phone,
+            "mobile": contact.mobile,
+            "lang": lang,
+            "comment": contact.comment,
+            "user_id": self.user_id.id,
+            "lead_pipeline_origin_lead_id": self.id,
+        }
+        if not parent:
+            values.update(
+                {
+                    "vat": self.vat,
+                    "street": self.street,
+                    "street2": self.street2,
+                    "zip": self.zip,
+                    "city": self.city,
+                    "state_id": self.state_id.id,
+                    "country_id": self.country_id.id,
+                    "website": self.website,
+                }
+            )
+        return values
+
+    def _lead_pipeline_original_request(self):
+        """The request as the lead arrived: its notes, else its first message."""
+        self.ensure_one()
+        if not is_html_empty(self.description):
+            return html2plaintext(self.description)
+        first = self.message_ids.filtered(lambda m: m.message_type in ("email", "comment"))[-1:]
+        return html2plaintext(first.body) if first else ""
+
+    def action_lead_pipeline_convert(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Convert Leads"),
+            "res_model": "lead_pipeline.convert.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "crm.lead", "active_ids": self.ids},
+        }
+
+    def action_lead_pipeline_create_opportunity(self):
+        """Second step of a two-step conversion: the converted lead becomes
+        the opportunity (business case) in place, with all its information."""
+        self.ensure_one()
+        if not self.lead_converted_date or self.type != "lead":
+            raise UserError(self.env._("Only a converted lead can get its opportunity here."))
+        self.with_context(lead_pipeline_converting=True).convert_opportunity(
+            self.partner_id, user_ids=self.user_id.ids, team_id=self.team_id.id
+        )
+        return self.redirect_lead_opportunity_view()
+
+    def _lead_pipeline_undo_blockers(self):
+        """Reasons a conversion cannot be undone; bridges add their own
+        (quotations with the Sales app)."""
+        self.ensure_one()
+        reasons = []
+        if not self.lead_converted_date:
+            reasons.append(self.env._("%(lead)s was not converted.", lead=self.display_name))
+        if self.type == "opportunity":
+            first_stage = self._stage_find(team_id=self.team_id.id)
+            if self.stage_id and first_stage and self.stage_id != first_stage:
+                reasons.append(
+                    self.env._(
+                        "Opportunity %(lead)s has moved past its first stage.",
+                        lead=self.display_name,
+                    )
+                )
+        return reasons
+
+    def action_lead_pipeline_undo_conversion(self):
+        """Revert conversions while nothing was built on them yet."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers may undo a conversion."))
+        reasons = [reason for lead in self for reason in lead._lead_pipeline_undo_blockers()]
+        if reasons:
+            raise UserError(self.env._("The conversion cannot be undone:\n%s", "\n".join(reasons)))
+        history = self.env["lead_pipeline.status.history"].sudo()
+        for lead in self:
+            created = lead.lead_created_partner_ids
+            previous = (
+                history.search(
+                    [("lead_id", "=", lead.id), ("to_status_category", "=", "converted")],
+                    order="date desc, id desc",
+                    limit=1,
+                ).from_status_id
+                or lead.lead_type_id._get_default_status()
+            )
+            lead.with_context(lead_pipeline_converting=True, lead_pipeline_force_status=True).write(
+                {
+                    "type": "lead",
+                    "partner_id": False,
+                    "lead_status_id": previous.id,
+                    "lead_converted_date": False,
+                    "lead_converted_by_id": False,
+                    "lead_converted_partner_ids": [(5, 0, 0)],
+                    "lead_created_partner_ids": [(5, 0, 0)],
+                }
+            )
+            deleted, archived = lead._lead_pipeline_remove_partners(created)
+            lead._message_log(
+                body=self.env._(
+                    "Conversion undone: back to status %(status)s. Customers deleted: "
+                    "%(deleted)s. Customers archived because other documents use them: "
+                    "%(archived)s.",
+                    status=previous.name,
+                    deleted=", ".join(deleted) or "-",
+                    archived=", ".join(archived) or "-",
+                )
+            )
+        return True
+
+    def _lead_pipeline_remove_partners(self, partners):
+        """Delete the partners a conversion created when the database lets
+        them go; archive those that other documents point at."""
+        deleted, archived = [], []
+        # contacts before their company
+        for partner in partners.sorted(lambda p: p.is_company):
+            name = partner.display_name
+            try:
+                with self.env.cr.savepoint():
+                    partner.sudo().unlink()
+                deleted.append(name)
+            except (IntegrityError, UserError, ValidationError):
+                # another document points at it: keep it, archived
+                partner.sudo().action_archive()
+                archived.append(name)
+        return deleted, archived

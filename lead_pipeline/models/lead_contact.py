@@ -21,6 +21,7 @@ class LeadContact(models.Model):
     """
 
     _name = "lead_pipeline.lead.contact"
+    _inherit = ["lead_pipeline.match.mixin"]
     _description = "Lead Contact Person"
     _order = "lead_id, primary desc, sequence, id"
 
@@ -39,6 +40,17 @@ class LeadContact(models.Model):
     mobile = fields.Char()
     lang = fields.Selection(selection="_lang_get", string="Language")
     comment = fields.Text(string="Notes")
+
+    @api.depends("email", "phone", "mobile", "lead_id.country_id")
+    def _compute_match_keys(self):
+        for contact in self:
+            contact.update(
+                contact._match_keys_from(
+                    email=contact.email,
+                    phone=contact.phone or contact.mobile,
+                    country=contact.lead_id.country_id,
+                )
+            )
 
     @api.model
     def _lang_get(self):

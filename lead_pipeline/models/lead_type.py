@@ -62,6 +62,15 @@ class LeadType(models.Model):
         check_company=True,
         help="Status of new leads of this type.",
     )
+    convert_status_ids = fields.Many2many(
+        "lead_pipeline.status",
+        "lead_pipeline_type_convert_status_rel",
+        "type_id",
+        "status_id",
+        string="Convertible From",
+        help="Statuses from which leads of this type may be converted. "
+        "Empty: the type's statuses of category Qualified.",
+    )
     lead_ids = fields.One2many("crm.lead", "lead_type_id", string="Leads")
     lead_count = fields.Integer(compute="_compute_lead_counts")
     lead_count_new = fields.Integer(compute="_compute_lead_counts")
@@ -169,6 +178,12 @@ class LeadType(models.Model):
         """The type's first status of a category, in the admin's order."""
         self.ensure_one()
         return self.status_ids.filtered(lambda s: s.category == category).sorted()[:1]
+
+    def _get_convert_statuses(self):
+        self.ensure_one()
+        return self.convert_status_ids or self.status_ids.filtered(
+            lambda status: status.category == "qualified"
+        )
 
     def _get_default_status(self):
         self.ensure_one()

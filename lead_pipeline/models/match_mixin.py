@@ -1,0 +1,110 @@
+from odoo import api, fields, models
+from odoo.tools import email_normalize
+
+from ..logic.matching import KEY_ORDER, first_match, normalize_company_name, normalize_vat
+
+
+class MatchMixin(models.AbstractModel):
+    """Normalised keys stored and indexed on the records routing, conversion
+    and intake recognise (leads and partners): exact key equality over an
+    index, never a fuzzy search. Models define ``_compute_match_keys``."""
+
+    _name = "lead_pipeline.match.mixin"
+    _description = "Lead Pipeline Matching Keys"
+
+    match_vat = fields.Char(
+        "VAT Key", compute="_compute_match_keys", store=True, index="btree_not_null", copy=False
+    )
+    match_email = fields.Char(
+        "E-mail Key", compute="_compute_match_keys", store=True, index="btree_not_null", copy=False
+    )
+    match_phone = fields.Char(
+        "Phone Key", compute="_compute_match_keys", store=True, index="btree_not_null", copy=False
+    )
+    match_name = fields.Char(
+        "Company Name Key",
+        compute="_compute_match_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+    )
+
+    def _compute_match_keys(self):
+        raise NotImplementedError
+
+    def _match_keys_from(self, vat=None, email=None, phone=None, company_name=None, country=None):
+        """The keys of one record from its raw values."""
+        country = country or self.env.company.country_id
+        phone_key = False
+        if phone:
+            phone_key = self._phone_format(number=phone, country=country, force_format="E164")
+            if not phone_key or not phone_key.startswith("+"):
+                phone_key = False
+        return {
+            "match_vat": normalize_vat(vat) or False,
+            "match_email": email_normalize(email) or False,
+            "match_phone": phone_key,
+            "match_name": normalize_company_name(company_name) or False,
+        }
+
+    def _match_keys(self):
+        """Plain key dicts of the records, as the matcher takes them."""
+        return [
+            {key_type: record[f"match_{key_type}"] or None for key_type in KEY_ORDER}
+            for record in self
+        ]
+
+
+class Matcher(models.AbstractModel):
+    """The one matching engine: finds, for rows of keys, the partners or open
+    leads that carry the same key, strongest key first, in one search per key
+    type for the whole batch."""
+
+    _name = "lead_pipeline.matcher"
+    _description = "Lead Pipeline Matching Engine"
+
+    @api.model
+    def _find(self, model_name, rows_keys, domain=None, key_types=KEY_ORDER, order="id"):
+        """For each row: (key type, value, candidates) or None.
+
+        ``rows_keys`` is a list of {key type: value} dicts; candidates are
+        records of ``model_name`` within ``domain`` sharing that key.
+        """
+        Model = self.env[model_name]
+        candidates = {}
+        for key_type in key_types:
+            values = {keys.get(key_type) for keys in rows_keys} - {None, False}
+            if not values:
+                continue
+            fname = f"match_{key_type}"
+            for record in Model.search([(fname, "in", list(values)), *(domain or [])], order=order):
+                candidates.setdefault((key_type, record[fname]), []).append(record)
+        restricted = [{k: v for k, v in keys.items() if k in key_types} for keys in rows_keys]
+        return [first_match(keys, candidates) for keys in restricted]
+
+    @api.model
+    def _find_partners(self, rows_keys, companies_only=False, key_types=KEY_ORDER):
+        """Everyone already in the base: any active partner, company or person."""
+        domain = [("is_company", "=", True)] if companies_only else []
+        return self._find("res.partner", rows_keys, domain, key_types, order="is_company desc, id")
+
+    @api.model
+    def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER):
+        domain = [
+            ("type", "=", "lead"),
+            ("lead_status_category", "in", ("new", "working", "qualified")),
+            ("id", "not in", list(exclude_ids)),
+        ]
+        return self._find("crm.lead", rows_keys, domain, key_types)
+
+    @api.model
+    def _reason(self, key_type, record):
+        labels = {
+            "vat": self.env._("same VAT number"),
+            "email": self.env._("same e-mail address"),
+            "phone": self.env._("same phone number"),
+            "name": self.env._("same company name"),
+        }
+        return self.env._(
+            "%(record)s: %(reason)s", record=record.display_name, reason=labels[key_type]
+        )
