@@ -39,3 +39,39 @@ class TestStatusTour(HttpCase):
         self.assertEqual(lead.lead_status_id, ready)
         self.assertEqual(lead.partner_name, "Tour Company s.r.o.")
         self.assertEqual(lead.lead_status_history_ids[:1].to_status_id, ready)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConvertTour(HttpCase):
+    def test_salesperson_converts_lead_from_its_form(self):
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Tour Salesman",
+                "login": "tour_salesman",
+                "password": "tour_salesman",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        lead_type = self.env.ref("lead_pipeline.lead_type_b2b_prospect")
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Tour conversion",
+                "type": "lead",
+                "lead_type_id": lead_type.id,
+                "partner_name": "Tour Customer a.s.",
+                "contact_name": "Tina Tourist",
+                "email_from": "tina@tour-customer.example",
+                "description": "<p>Forty trucks to track</p>",
+                "user_id": salesman.id,
+            }
+        )
+        lead.lead_status_id = self.env.ref("lead_pipeline.status_contacted")
+        lead.lead_status_id = self.env.ref("lead_pipeline.status_qualified")
+        self.start_tour(
+            f"/odoo/action-lead_pipeline.crm_lead_action_pipeline/{lead.id}",
+            "lead_pipeline_convert_lead",
+            login="tour_salesman",
+        )
+        self.assertTrue(lead.lead_converted_date)
+        self.assertEqual(lead.partner_id.name, "Tour Customer a.s.")
+        self.assertEqual(lead.partner_id.child_ids.name, "Tina Tourist")
