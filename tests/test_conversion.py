@@ -40,7 +40,7 @@ class TestConversion(ConversionCase):
         self.assertEqual(wizard.line_ids.company_action, "create")
         self.assertEqual(len(wizard.contact_line_ids), 2)
         wizard.action_convert()
-        company = lead.partner_id
+        company = lead.partner_id.commercial_partner_id
         self.assertTrue(company.is_company)
         self.assertEqual((company.name, company.vat), ("Tatra Logistics s.r.o.", "SK2020999999"))
         self.assertEqual(sorted(company.child_ids.mapped("name")), ["Person 0", "Second Person"])
@@ -48,6 +48,7 @@ class TestConversion(ConversionCase):
         self.assertEqual(lead.lead_status_id, self.status_test_won)
         self.assertEqual(lead.lead_converted_by_id, self.user_salesman)
         self.assertEqual(lead.lead_converted_partner_ids, company | company.child_ids)
+        self.assertEqual(lead.partner_id.name, "Person 0", "the contact person, as Odoo does")
         self.assertEqual(lead.type, "lead")
         self.assertIn("Need 40 trucks tracked", company.message_ids[0].body)
 
@@ -74,13 +75,13 @@ class TestConversion(ConversionCase):
                     {"name": f"ACME {key.upper()} Ltd", "is_company": True, **partner_values}
                 )
                 name = f"Acme {key} Inc." if key == "name" else f"Other name {key}"
-                lead = self._qualified(partner_name=name, **lead_values)
+                lead = self._qualified(partner_name=name, prefix=key, **lead_values)
                 wizard = self._wizard(lead)
                 self.assertEqual(wizard.line_ids.company_action, "link")
                 self.assertEqual(wizard.line_ids.partner_id, company)
                 self.assertIn(reason, wizard.line_ids.match_reason)
                 wizard.action_convert()
-                self.assertEqual(lead.partner_id, company)
+                self.assertEqual(lead.partner_id.commercial_partner_id, company)
 
     def test_no_match_on_mere_name_similarity(self):
         self.Partner.create({"name": "Tatra Logistic", "is_company": True})
@@ -105,8 +106,9 @@ class TestConversion(ConversionCase):
         before = self.Partner.search_count([("is_company", "=", True)])
         self._wizard(leads).action_convert()
         self.assertEqual(self.Partner.search_count([("is_company", "=", True)]), before + 2)
-        self.assertEqual(len(leads.partner_id), 2)
-        self.assertEqual(len(leads.partner_id.child_ids), 300)
+        companies = leads.partner_id.commercial_partner_id
+        self.assertEqual(len(companies), 2)
+        self.assertEqual(len(companies.child_ids), 300)
         self.assertEqual(set(leads.mapped("lead_status_id")), {self.status_test_won})
 
     def test_carry_over_tags_activities_and_attachments(self):
@@ -118,7 +120,7 @@ class TestConversion(ConversionCase):
         )
         lead.message_post(body="Called, interested", message_type="comment")
         self._wizard(lead).action_convert()
-        company = lead.partner_id
+        company = lead.partner_id.commercial_partner_id
         self.assertEqual(company.category_id.mapped("name"), ["Fleet"])
         self.assertEqual((activity.res_model, activity.res_id), ("res.partner", company.id))
         self.assertEqual((attachment.res_model, attachment.res_id), ("crm.lead", lead.id))
@@ -135,7 +137,8 @@ class TestConversion(ConversionCase):
         self.assertEqual(lead.lead_status_id, self.status_test_won)
         self.assertEqual((lead.team_id, lead.user_id), (team, self.user_manager))
         self.assertEqual(activity.res_id, lead.id)
-        self.assertTrue(lead.partner_id.is_company)
+        self.assertEqual(lead.partner_id.name, "Person 0")
+        self.assertTrue(lead.partner_id.parent_id.is_company)
 
     def test_converted_lead_read_only_except_for_managers(self):
         lead = self._qualified()
@@ -221,7 +224,7 @@ class TestConversionUndo(ConversionCase):
     def test_undo_archives_partner_still_referenced(self):
         lead = self._qualified()
         self._wizard(lead).action_convert()
-        company = lead.partner_id
+        company = lead.partner_id.commercial_partner_id
         contact = company.child_ids
         # a calendar filter points at the contact: the database will not let it go
         self.env["calendar.filters"].create({"user_id": self.env.uid, "partner_id": contact.id})
@@ -310,3 +313,47 @@ class TestConcurrentConversion(ConversionCase):
                 )
                 lead.unlink()
                 partners.sorted(lambda p: p.is_company).unlink()
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestNativeWizardsTakeSamePath(ConversionCase):
+    def test_convert_to_opportunity_button_uses_matching_lock_and_status(self):
+        company = self.Partner.create({"name": "TATRA LOGISTICS", "is_company": True})
+        lead = self._create_leads(1, partner_name="Tatra Logistics s.r.o.")
+        wizard = (
+            self.env["crm.lead2opportunity.partner"]
+            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .create({"name": "convert", "action": "create"})
+        )
+        wizard.action_apply()
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.partner_id.commercial_partner_id, company, "matched, not duplicated")
+        self.assertEqual(lead.lead_status_id, self.status_test_won)
+        self.assertTrue(lead.lead_converted_date)
+        self.assertEqual(lead.lead_converted_by_id, self.env.user)
+
+    def test_mass_conversion_uses_same_path_in_batch(self):
+        leads = self._create_leads(200, partner_name="Mass Co a.s.")
+        wizard = (
+            self.env["crm.lead2opportunity.partner.mass"]
+            .with_context(active_model="crm.lead", active_ids=leads.ids)
+            .create({"name": "convert", "action": "each_exist_or_create", "deduplicate": False})
+        )
+        wizard.action_mass_convert()
+        self.assertEqual(set(leads.mapped("type")), {"opportunity"})
+        self.assertEqual(len(leads.partner_id.commercial_partner_id), 1, "one company")
+        self.assertEqual(set(leads.mapped("lead_status_id")), {self.status_test_won})
+
+    def test_native_conversion_of_converted_lead_is_its_second_step(self):
+        lead = self._qualified()
+        self._wizard(lead).action_convert()
+        customer = lead.partner_id
+        wizard = (
+            self.env["crm.lead2opportunity.partner"]
+            .with_user(self.user_salesman)
+            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .create({"name": "convert", "action": "exist", "partner_id": customer.id})
+        )
+        wizard.action_apply()
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.partner_id, customer)

@@ -73,5 +73,5 @@ class TestConvertTour(HttpCase):
             login="tour_salesman",
         )
         self.assertTrue(lead.lead_converted_date)
-        self.assertEqual(lead.partner_id.name, "Tour Customer a.s.")
-        self.assertEqual(lead.partner_id.child_ids.name, "Tina Tourist")
+        self.assertEqual(lead.partner_id.name, "Tina Tourist")
+        self.assertEqual(lead.partner_id.parent_id.name, "Tour Customer a.s.")

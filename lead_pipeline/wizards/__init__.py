@@ -1,1 +1,2 @@
 from . import convert_wizard
+from . import crm_lead_to_opportunity

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import parse_contact_from_email
 
 from ..logic.matching import group_rows
 
@@ -31,6 +32,14 @@ class ConvertWizard(models.TransientModel):
     )
     team_id = fields.Many2one("crm.team", string="Sales Team")
     user_id = fields.Many2one("res.users", string="Salesperson", domain="[('share', '=', False)]")
+    enforce_status = fields.Boolean(
+        default=True,
+        help="Refuse leads whose status does not allow conversion. Odoo's own "
+        "Convert to Opportunity wizards convert from any status.",
+    )
+    link_customers = fields.Boolean(
+        default=True, help="Create or link customers; off when converting without a customer."
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -53,7 +62,21 @@ class ConvertWizard(models.TransientModel):
         lines = []
         for lead in leads:
             match = by_lead.get(lead.id)
-            if match:
+            if lead.partner_id:
+                # already linked to someone in the base: that is the customer
+                commercial = lead.partner_id.commercial_partner_id
+                lines.append(
+                    {
+                        "lead_id": lead.id,
+                        "company_action": "link" if commercial.is_company else "none",
+                        "partner_id": commercial.id if commercial.is_company else False,
+                        "customer_id": lead.partner_id.id,
+                        "match_reason": self.env._(
+                            "%(partner)s: the lead's customer", partner=lead.partner_id.display_name
+                        ),
+                    }
+                )
+            elif match:
                 key_type, _value, partners = match
                 lines.append(
                     {
@@ -70,7 +93,7 @@ class ConvertWizard(models.TransientModel):
                         "company_action": "create" if lead.partner_name else "none",
                     }
                 )
-        contacts = leads.lead_contact_ids
+        contacts = leads.filtered(lambda lead: not lead.partner_id).lead_contact_ids
         contact_matches = Matcher._find_partners(
             contacts._match_keys(), key_types=("email", "phone")
         )
@@ -110,11 +133,46 @@ class ConvertWizard(models.TransientModel):
             }
         return {"type": "ir.actions.act_window_close"}
 
+    @api.model
+    def _convert_from_native(self, leads, action, partner):
+        """Odoo's own Convert to Opportunity wizards take this same path
+        (matching, lock, history, status); they go on with their own
+        opportunity conversion and salesman assignment afterwards."""
+        values = {"enforce_status": False, "link_customers": action != "nothing"}
+        if action != "nothing":
+            values.update(self._prepare_proposal(leads))
+        if action == "exist" and partner:
+            commercial = partner.commercial_partner_id
+            for _command, _id, line in values["line_ids"]:
+                line.update(
+                    company_action="link" if commercial.is_company else "none",
+                    partner_id=commercial.id if commercial.is_company else False,
+                    customer_id=partner.id,
+                    match_reason=self.env._("%(partner)s: chosen", partner=partner.display_name),
+                )
+            values["contact_line_ids"] = [
+                command
+                for command in values["contact_line_ids"]
+                if not partner or command[2].get("partner_id") != partner.id
+            ]
+        if action == "nothing":
+            values["line_ids"] = [
+                (0, 0, {"lead_id": lead.id, "company_action": "none"}) for lead in leads
+            ]
+        wizard = self.create(values)
+        with self.env.cr.savepoint():
+            leads._lead_pipeline_lock_for_conversion()
+            wizard._check_lines()
+            wizard._convert()
+        return leads
+
     def _check_lines(self):
         errors = []
         for line in self.line_ids:
             lead = line.lead_id
-            if not lead.lead_can_convert:
+            if not self.link_customers:
+                continue
+            if self.enforce_status and not lead.lead_can_convert:
                 errors.append(
                     self.env._(
                         "%(lead)s is not in a status that allows conversion (%(status)s).",
@@ -134,7 +192,13 @@ class ConvertWizard(models.TransientModel):
                     self.env._("%(lead)s: choose the company to link.", lead=lead.display_name)
                 )
             contact_lines = self.contact_line_ids.filtered(lambda c, lead=lead: c.lead_id == lead)
-            if line.company_action == "none" and not contact_lines and not lead.contact_name:
+            if (
+                self.enforce_status  # Odoo's wizards name the customer as best they can
+                and line.company_action == "none"
+                and not contact_lines
+                and not lead.contact_name
+                and not line.customer_id
+            ):
                 errors.append(
                     self.env._(
                         "%(lead)s names neither a company nor a person: fill in a contact "
@@ -159,7 +223,9 @@ class ConvertWizard(models.TransientModel):
         Partner = self.env["res.partner"]
         leads = self.line_ids.lead_id
         # companies: leads of one company within the batch give one company
-        create_lines = self.line_ids.filtered(lambda line: line.company_action == "create")
+        create_lines = self.line_ids.filtered(
+            lambda line: line.company_action == "create" and self.link_customers
+        )
         groups = group_rows(create_lines.lead_id._match_keys())
         firsts = sorted(set(groups))
         created = Partner.create(
@@ -194,15 +260,32 @@ class ConvertWizard(models.TransientModel):
             )
             contact_leads.append(lead.id)
         # a person lead without contact persons: the lead's own contact
-        for line in self.line_ids.filtered(lambda line: line.company_action == "none"):
+        for line in self.line_ids.filtered(
+            lambda line: line.company_action == "none" and self.link_customers
+        ):
             lead = line.lead_id
-            if (
-                lead.id not in contact_leads
-                and not linked_by_lead.get(lead.id)
-                and lead.contact_name
-            ):
+            if line.customer_id:
+                linked_by_lead[lead.id] |= line.customer_id
+                continue
+            if lead.id in contact_leads or linked_by_lead.get(lead.id):
+                continue
+            name = lead.contact_name
+            if not name and not self.enforce_status:
+                # as Odoo's own conversion names a customer
+                name = (
+                    parse_contact_from_email(lead.email_from or "")[0]
+                    or lead.email_from
+                    or lead.name
+                )
+            if name:
                 contact = self.env["lead_pipeline.lead.contact"].new(
-                    {"name": lead.contact_name, **lead._lead_contact_values()}
+                    {
+                        "name": name,
+                        "email": lead.email_from,
+                        "phone": lead.phone,
+                        "mobile": lead.mobile,
+                        "function": lead.function,
+                    }
                 )
                 contact_vals.append(lead._prepare_lead_pipeline_contact_values(contact, Partner))
                 contact_leads.append(lead.id)
@@ -215,10 +298,17 @@ class ConvertWizard(models.TransientModel):
         self._convert_tags(leads, company_by_lead, contacts_by_lead)
         now = fields.Datetime.now()
         converting = leads.with_context(lead_pipeline_converting=True)
+        customer_by_lead = {line.lead_id.id: line.customer_id for line in self.line_ids}
         for lead in converting:
             company = company_by_lead.get(lead.id, Partner)
             people = contacts_by_lead[lead.id] | linked_by_lead[lead.id]
-            customer = company or people[:1]
+            # as Odoo does: the contact person, within its company
+            customer = (
+                customer_by_lead.get(lead.id)
+                or people.filtered(lambda p, c=company: p.commercial_partner_id == c)[:1]
+                or company
+                or people[:1]
+            )
             lead.write(
                 {
                     "partner_id": customer.id,
@@ -319,6 +409,9 @@ class ConvertWizardLine(models.TransientModel):
     company_action = fields.Selection(COMPANY_ACTIONS, required=True, default="create")
     partner_id = fields.Many2one(
         "res.partner", string="Company", domain="[('is_company', '=', True)]"
+    )
+    customer_id = fields.Many2one(
+        "res.partner", string="Customer", help="The customer already linked to the lead."
     )
     match_reason = fields.Char(readonly=True)
 
