@@ -32,7 +32,7 @@ class ConversionCase(LeadPipelineCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestConversion(ConversionCase):
     def test_convert_creates_company_and_contacts(self):
-        lead = self._qualified(description="<p>Need 40 trucks tracked</p>", vat="SK2020999999")
+        lead = self._qualified(description="<p>Need 40 trucks tracked</p>", vat="SK2020000015")
         self.env["lead_pipeline.lead.contact"].create(
             {"lead_id": lead.id, "name": "Second Person", "email": "second@tatra.example"}
         )
@@ -42,7 +42,7 @@ class TestConversion(ConversionCase):
         wizard.action_convert()
         company = lead.partner_id.commercial_partner_id
         self.assertTrue(company.is_company)
-        self.assertEqual((company.name, company.vat), ("Tatra Logistics s.r.o.", "SK2020999999"))
+        self.assertEqual((company.name, company.vat), ("Tatra Logistics s.r.o.", "SK2020000015"))
         self.assertEqual(sorted(company.child_ids.mapped("name")), ["Person 0", "Second Person"])
         self.assertEqual(company.lead_pipeline_origin_lead_id, lead)
         self.assertEqual(lead.lead_status_id, self.status_test_won)
@@ -64,7 +64,7 @@ class TestConversion(ConversionCase):
 
     def test_each_matching_key_links_existing_customer_with_reason(self):
         cases = [
-            ("vat", {"vat": "SK 2020 111 222"}, {"vat": "SK2020111222"}, "same VAT number"),
+            ("vat", {"vat": "SK 2020 000 026"}, {"vat": "SK2020000026"}, "same VAT number"),
             ("email", {"email": "info@acme.example"}, {"email_from": "INFO@acme.example", "contact_name": False}, "same e-mail address"),
             ("phone", {"phone": "+421 905 123 456"}, {"phone": "+421905123456"}, "same phone number"),
             ("name", {}, {}, "same company name"),
@@ -357,3 +357,18 @@ class TestNativeWizardsTakeSamePath(ConversionCase):
         wizard.action_apply()
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(lead.partner_id, customer)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConversionVatCheck(ConversionCase):
+    def test_invalid_vat_refused_by_odoo_check_nothing_written(self):
+        # base_vat is installed in the test database: a missing one is a failure
+        self.assertIn("check_vat", dir(self.Partner), "base_vat must be installed")
+        self.env.company.vat_check_vies = False
+        lead = self._qualified(vat="SK123", partner_name="Bad Vat s.r.o.")
+        before = self.Partner.with_context(active_test=False).search_count([])
+        with self.assertRaises(ValidationError) as caught:
+            self._wizard(lead).action_convert()
+        self.assertIn("SK123", str(caught.exception))
+        self.assertEqual(self.Partner.with_context(active_test=False).search_count([]), before)
+        self.assertFalse(lead.lead_converted_date)

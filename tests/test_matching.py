@@ -80,11 +80,11 @@ class TestMatchingEngine(LeadPipelineCase):
 
     def test_find_partners_strongest_key_first_in_batch(self):
         Partner = self.env["res.partner"]
-        by_vat = Partner.create({"name": "Vat Co", "is_company": True, "vat": "PL1234567890"})
+        by_vat = Partner.create({"name": "Vat Co", "is_company": True, "vat": "PL1234560007"})
         by_name = Partner.create({"name": "Name Co sp. z o.o.", "is_company": True})
         name_key = normalize_company_name("NAME CO")
         rows = [
-            {"vat": "PL1234567890", "name": name_key},
+            {"vat": "PL1234560007", "name": name_key},
             {"name": name_key},
             {"name": "nobody"},
         ]

@@ -410,9 +410,7 @@ class ConvertWizardLine(models.TransientModel):
     partner_id = fields.Many2one(
         "res.partner", string="Company", domain="[('is_company', '=', True)]"
     )
-    customer_id = fields.Many2one(
-        "res.partner", string="Customer", help="The customer already linked to the lead."
-    )
+    customer_id = fields.Many2one("res.partner", help="The customer already linked to the lead.")
     match_reason = fields.Char(readonly=True)
 
 
