@@ -24,8 +24,8 @@ class TestIntakeDefaults(LeadPipelineCase):
         lead = self.Lead.with_context(default_type="lead").message_new(
             {
                 "subject": "Need an offer",
-                "from": '"Ivan Petrov" <ivan@example.com>',
-                "email_from": '"Ivan Petrov" <ivan@example.com>',
+                "from": '"Ivan Petrov" <ivan@fresh.example>',
+                "email_from": '"Ivan Petrov" <ivan@fresh.example>',
                 "body": "<p>Please call me</p>",
             }
         )
@@ -39,8 +39,13 @@ class TestIntakeDefaults(LeadPipelineCase):
         result = self.Lead.with_context(import_file=True, default_type="lead").load(
             ["name", "contact_name", "email_from", "lead_type_id/id"],
             [
-                ["Row 1", "Anna", "anna@example.com", "lead_pipeline.lead_type_b2c_prospect"],
-                ["Row 2", "Boris", "boris@example.com", ""],
+                [
+                    "Row 1",
+                    "Anna",
+                    "anna.import@fresh.example",
+                    "lead_pipeline.lead_type_b2c_prospect",
+                ],
+                ["Row 2", "Boris", "boris.import@fresh.example", ""],
             ],
         )
         self.assertFalse(result["messages"], result["messages"])
@@ -50,7 +55,7 @@ class TestIntakeDefaults(LeadPipelineCase):
         self.assertEqual(leads[1].lead_status_id, self.status_test_new)
 
     def test_import_through_base_import_wizard(self):
-        csv = "name,contact_name,email_from\nWizard row,Zoe,zoe@example.com\n"
+        csv = "name,contact_name,email_from\nWizard row,Zoe,zoe@fresh.example\n"
         wizard = self.env["base_import.import"].create(
             {
                 "res_model": "crm.lead",

@@ -7,3 +7,4 @@ from . import crm_lead
 from . import res_config_settings
 from . import res_partner
 from . import utm_source
+from . import intake_policy

@@ -108,3 +108,28 @@ class Matcher(models.AbstractModel):
         return self.env._(
             "%(record)s: %(reason)s", record=record.display_name, reason=labels[key_type]
         )
+
+
+class MatchMixinActivity(models.AbstractModel):
+    _inherit = "lead_pipeline.match.mixin"
+
+    def _lead_pipeline_schedule_owner_activity(self, summary, notes=None):
+        """A to-do for the owner (salesperson) of each record, in one create;
+        records without an owner get none."""
+        if not self or "user_id" not in self._fields:
+            return self.env["mail.activity"]
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": record.id,
+                "activity_type_id": activity_type.id,
+                "user_id": record.user_id.id,
+                "summary": summary,
+                "note": "<br/>".join(notes.get(record.id, [])) if notes else False,
+            }
+            for record in self
+            if record.user_id
+        ]
+        return self.env["mail.activity"].sudo().create(vals_list)
