@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/intake_policy_views.xml",
+        "views/web_form_views.xml",
         "wizards/convert_wizard_views.xml",
         "views/lead_pipeline_menus.xml",
     ],

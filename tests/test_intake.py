@@ -224,3 +224,30 @@ class TestApiIntakeOverRpc(HttpCase):
             [{"name": "Via RPC", "type": "lead", "email_from": "fresh.rpc@new.example"}],
         )  # fmt: skip
         self.assertTrue(self.env["crm.lead"].browse(lead_id).lead_status_id)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestImportTemplate(IntakeCase):
+    def test_template_imports_as_is(self):
+        from odoo.tools.misc import file_open
+
+        with file_open("lead_pipeline/static/xls/lead_pipeline_leads.csv", "rb") as template:
+            content = template.read()
+        header = content.decode().splitlines()[0].split(",")
+        wizard = self.env["base_import.import"].create(
+            {"res_model": "crm.lead", "file": content, "file_type": "text/csv"}
+        )
+        result = wizard.with_context(default_type="lead").execute_import(
+            header,
+            header,
+            {
+                "has_headers": True,
+                "separator": ",",
+                "quoting": '"',
+                "name_create_enabled_fields": {"tag_ids": True},
+            },
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        leads = self.Lead.browse(result["ids"])
+        self.assertEqual(leads.mapped("lead_type_id.code"), ["B2B", "RESELLER"])
+        self.assertEqual(leads[0].lead_contact_ids.name, "Ján Novák")

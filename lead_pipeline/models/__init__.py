@@ -8,3 +8,4 @@ from . import res_config_settings
 from . import res_partner
 from . import utm_source
 from . import intake_policy
+from . import web_form

@@ -109,6 +109,11 @@ class CrmLead(models.Model):
     lead_duplicate_partner_id = fields.Many2one(
         "res.partner", "Existing Customer", index="btree_not_null", copy=False, readonly=True
     )
+    lead_web_form_id = fields.Many2one(
+        "lead_pipeline.web.form", "Web Form", index="btree_not_null", copy=False, readonly=True
+    )
+    lead_consent_text = fields.Text("Consent Given To", copy=False, readonly=True)
+    lead_consent_date = fields.Datetime("Consent Date", copy=False, readonly=True)
     vat = fields.Char(string="Tax ID", help="Tax number of the prospect company.", tracking=True)
     lead_stale = fields.Boolean(
         string="Stale",
@@ -883,9 +888,24 @@ class CrmLead(models.Model):
             return "import"
         if EXTERNAL_API_CALL.get():
             return "api"
-        if request and request.httprequest.path.startswith("/web/dataset/call_kw"):
-            return "api"  # typed in the web client
+        if request:
+            path = request.httprequest.path
+            if path.startswith("/website/form"):
+                return "website_form"  # Odoo's own website contact form
+            if path.startswith("/web/dataset/call_kw"):
+                return "api"  # typed in the web client
         return None
+
+    @api.model
+    def get_import_templates(self):
+        """Odoo's templates plus one for leads with their type and contact."""
+        return [
+            *super().get_import_templates(),
+            {
+                "label": self.env._("Import Template for Lead Pipeline Leads"),
+                "template": "/lead_pipeline/static/xls/lead_pipeline_leads.csv",
+            },
+        ]
 
     @api.model
     def _lead_pipeline_vals_keys(self, vals):

@@ -1,0 +1,231 @@
+import html
+import json
+import logging
+import re
+
+from odoo import fields, http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+from odoo.tools import email_normalize
+
+from ..models.web_form import HARD_MAX_LENGTH
+
+_logger = logging.getLogger(__name__)
+
+#: refused before anything is parsed, whatever a form allows
+ABSOLUTE_MAX_BODY = 1024 * 1024
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>?")
+
+
+def strip_html(value):
+    """Plain text of a posted value: scripts and styles dropped whole, other
+    tags removed, entities decoded, and whatever decoding revealed removed too."""
+    text = _TAG.sub("", _SCRIPT.sub("", value))
+    return _TAG.sub("", html.unescape(text))
+
+
+class WebFormController(http.Controller):
+    """Public web-to-lead endpoint: any site may post to it (token-based, no
+    session). It validates and bounds everything, answers the same way for
+    new and known senders, and never answers 500."""
+
+    def _json(self, status, payload):
+        return request.make_response(
+            json.dumps(payload),
+            headers=[("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            status=status,
+        )
+
+    def _errors(self, status, *errors):
+        return self._json(status, {"status": "error", "errors": list(errors)})
+
+    def _get_form(self, token):
+        if not isinstance(token, str) or len(token) > 128:
+            return request.env["lead_pipeline.web.form"]
+        return (
+            request.env["lead_pipeline.web.form"]
+            .sudo()
+            .search([("token", "=", token), ("active", "=", True)], limit=1)
+        )
+
+    @http.route(
+        "/lead_pipeline/form/<string:token>/ts",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        cors="*",
+        csrf=False,
+        save_session=False,
+    )
+    def form_timestamp(self, token, **kwargs):
+        form = self._get_form(token)
+        if not form:
+            return self._errors(404, "Unknown form.")
+        return self._json(200, form._timestamp())
+
+    @http.route(
+        "/lead_pipeline/form/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        cors="*",
+        csrf=False,
+        save_session=False,
+    )
+    def form_submit(self, token, **kwargs):
+        try:
+            with request.env.cr.savepoint():
+                return self._submit(token)
+        except Exception:  # the endpoint never answers 500
+            _logger.exception("lead_pipeline web form %s: refused a request", token[:8])
+            return self._errors(400, "The request could not be processed.")
+
+    def _submit(self, token):
+        httprequest = request.httprequest
+        length = httprequest.content_length
+        if length is not None and length > ABSOLUTE_MAX_BODY:
+            return self._errors(413, "The request is too large.")
+        form = self._get_form(token)
+        if not form:
+            return self._errors(404, "Unknown form.")
+        if length is None or length > form.max_body_bytes:
+            return self._errors(413, "The request is too large.")
+        ip = httprequest.remote_addr or ""
+        posts_from_ip, posts_to_form = (
+            request.env["lead_pipeline.web.form.submission"].sudo()._record(form, ip)
+        )
+        if posts_from_ip > form.rate_limit_ip or posts_to_form > form.rate_limit_form:
+            return self._errors(429, "Too many requests; please try again later.")
+        data = self._read_payload(httprequest)
+        if data is None:
+            return self._errors(400, "The request body is not a form or a JSON object.")
+        if data.get("_hp"):
+            return self._accepted(form)  # a bot filled the honeypot: say nothing
+        reason = form._check_timestamp(data.get("_ts"), data.get("_sig"))
+        if reason:
+            return self._errors(400, reason)
+        values, errors = self._validate(form, data)
+        if errors:
+            return self._errors(400, *errors)
+        try:
+            self._verify_captcha()
+        except (UserError, ValidationError):
+            return self._errors(400, "The CAPTCHA check failed; please try again.")
+        payload = json.dumps(values, sort_keys=True)
+        if not request.env["lead_pipeline.web.form.submission"].sudo()._claim(form, payload):
+            return self._accepted(form)  # the same post again: a double click
+        self._create_lead(form, values)
+        return self._accepted(form)
+
+    def _read_payload(self, httprequest):
+        """A flat dict of strings (and the consent flag), or None."""
+        if httprequest.mimetype == "application/json":
+            try:
+                data = json.loads(httprequest.get_data(cache=False, as_text=True) or "null")
+            except ValueError:
+                return None
+            if not isinstance(data, dict):
+                return None
+            return data
+        if httprequest.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if httprequest.files:
+                return None
+            return {key: values[-1] for key, values in httprequest.form.lists()}
+        return None
+
+    def _validate(self, form, data):
+        errors = []
+        values = {}
+        allowed = {field.name: field for field in form.field_ids}
+        for name, value in data.items():
+            if name.startswith("_") or name == "consent":
+                continue
+            if name not in allowed:
+                continue  # fields the form does not take are ignored
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                errors.append(f"{name}: a text value is expected.")
+                continue
+            if len(value) > min(form.max_length, HARD_MAX_LENGTH) * 4:
+                errors.append(f"{name}: longer than {form.max_length} characters.")
+                continue
+            text = strip_html(value) if ("<" in value or "&" in value) else value
+            text = text.strip()
+            if len(text) > form.max_length:
+                errors.append(f"{name}: longer than {form.max_length} characters.")
+                continue
+            if text:
+                values[name] = text
+        for field in form.required_field_ids:
+            if not values.get(field.name):
+                errors.append(f"{field.name}: required.")
+        email = values.get("email_from")
+        if email and not email_normalize(email, strict=True):
+            errors.append("email_from: not a valid e-mail address.")
+        consent = data.get("consent")
+        if form.consent_required and consent not in (True, "1", "on", "true", "yes"):
+            errors.append("consent: required.")
+        return values, errors
+
+    def _verify_captcha(self):
+        """Odoo's reCAPTCHA (and the Turnstile module, which hooks the same
+        method) when one is installed and configured."""
+        ir_http = request.env["ir.http"]
+        if hasattr(ir_http, "_verify_request_recaptcha_token"):
+            ir_http._verify_request_recaptcha_token("lead_pipeline_form")
+
+    def _create_lead(self, form, values):
+        Lead = (
+            request.env["crm.lead"]
+            .sudo()
+            .with_context(lead_pipeline_channel="web_form", default_type="lead")
+        )
+        vals = {
+            **values,
+            "type": "lead",
+            "name": values.get("name")
+            or values.get("partner_name")
+            or values.get("contact_name")
+            or values.get("email_from"),
+            "lead_type_id": form.lead_type_id.id,
+            "team_id": form.team_id.id,
+            "source_id": form.source_id.id,
+            "medium_id": form.medium_id.id,
+            "campaign_id": form.campaign_id.id,
+            "lead_web_form_id": form.id,
+            "company_id": form.company_id.id,
+            "user_id": False,
+        }
+        if form.consent_required:
+            vals.update(
+                lead_consent_text=form.consent_text, lead_consent_date=fields.Datetime.now()
+            )
+        target = Lead._lead_pipeline_attach_target([vals], "web_form")[0]
+        if target:
+            target.message_post(
+                body=request.env._(
+                    "Request through web form %(form)s: %(request)s",
+                    form=form.name,
+                    request=vals.get("description") or vals["name"],
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            target._lead_pipeline_schedule_owner_activity(
+                request.env._("New request through web form %(form)s", form=form.name)
+            )
+            return target
+        try:
+            lead = Lead.create(vals)
+        except (UserError, ValidationError):
+            return None  # refused by the intake policy: the sender learns nothing
+        if form.auto_reply_template_id and lead.email_from:
+            form.auto_reply_template_id.sudo().send_mail(lead.id, force_send=False)
+        return lead
+
+    def _accepted(self, form):
+        if form.redirect_url and request.httprequest.mimetype != "application/json":
+            return request.redirect(form.redirect_url, local=False)
+        return self._json(200, {"status": "ok"})
