@@ -103,6 +103,80 @@ def bench_convert(native, ours):
     return CONVERT
 
 
+def populate(side, target):
+    """Grow the base to ``target`` existing partners and leads (half each),
+    inserted in bulk with their matching keys, as a long-lived database has."""
+    with side.registry.cursor() as cr:
+        cr.execute("SELECT count(*) FROM res_partner WHERE email LIKE 'base%%@existing.example'")
+        have = cr.fetchone()[0] * 2
+        missing = max(target - have, 0) // 2
+        if not missing:
+            return
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        lead_type = env["lead_pipeline.lead.type"]._get_default_type()
+        status = lead_type._get_default_status()
+        cr.execute(
+            """
+            INSERT INTO res_partner (name, email, match_email, match_name, active, is_company,
+                                     type, create_date, write_date)
+            SELECT 'Base Company ' || n, 'base' || n || '@existing.example',
+                   'base' || n || '@existing.example', 'base company ' || n, true, true,
+                   'contact', now(), now()
+              FROM generate_series(%(start)s, %(stop)s) n;
+            INSERT INTO crm_lead (name, type, active, email_from, email_normalized, match_email,
+                                  match_name, lead_type_id, lead_status_id, lead_status_category,
+                                  create_date, write_date)
+            SELECT 'Base lead ' || n, 'lead', true, 'lead' || n || '@existing.example',
+                   'lead' || n || '@existing.example', 'lead' || n || '@existing.example',
+                   'base lead company ' || n, %(type)s, %(status)s, 'new', now(), now()
+              FROM generate_series(%(start)s, %(stop)s) n;
+            ANALYZE res_partner;
+            ANALYZE crm_lead;
+            """,
+            {
+                "start": have // 2,
+                "stop": have // 2 + missing - 1,
+                "type": lead_type.id,
+                "status": status.id,
+            },
+        )
+
+
+def bench_intake(db_name):
+    """Creating leads with intake matching on (the API channel) against a base
+    of 1,000 and of 100,000 existing partners and leads, each against plain
+    creation (no channel) in the same database, in alternating batches."""
+    rows = []
+    offset = 500000
+    for size in (1000, 100000):
+        plain, matching = Side(db_name), Side(db_name)
+        populate(plain, size)
+        for start in range(0, LEADS, BATCH):
+            order = (plain, matching) if start // BATCH % 2 == 0 else (matching, plain)
+            for side in order:
+                channel = {"lead_pipeline_channel": "api"} if side is matching else {}
+                offset += BATCH
+                side.run(
+                    lambda env, o=offset, c=channel: (
+                        env["crm.lead"].with_context(**c).create(lead_values(o, BATCH))
+                    )
+                )
+        rows.append((size, plain, matching))
+    header = f"{'existing records':<18} {'plain s':>8} {'matching s':>11} {'overhead':>9} {'q/lead plain':>13} {'q/lead matching':>16}"
+    print()
+    print(f"Intake matching, {LEADS:,} leads in batches of {BATCH} (lead_pipeline database)")
+    print(header)
+    print("-" * len(header))
+    for size, plain, matching in rows:
+        print(
+            f"{size:<18,} {plain.seconds:>8.2f} {matching.seconds:>11.2f} "
+            f"{matching.seconds / plain.seconds:>9.2f} {plain.queries / LEADS:>13.3f} "
+            f"{matching.queries / LEADS:>16.3f}"
+        )
+    small, large = rows[0][2], rows[1][2]
+    print(f"per-lead matching time, 100k base / 1k base: {large.seconds / small.seconds:.2f}")
+
+
 def main():
     conf, native_db, ours_db = sys.argv[1:4]
     odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
@@ -126,6 +200,7 @@ def main():
             f"{ours.queries / count:>12.3f}"
         )
     print("\nratio = lead_pipeline seconds / native seconds (below 1: lead_pipeline is faster)")
+    bench_intake(ours_db)
 
 
 if __name__ == "__main__":

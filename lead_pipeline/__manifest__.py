@@ -26,6 +26,7 @@
         "views/intake_policy_views.xml",
         "views/web_form_views.xml",
         "wizards/convert_wizard_views.xml",
+        "wizards/quick_entry_views.xml",
         "views/lead_pipeline_menus.xml",
     ],
     "demo": [

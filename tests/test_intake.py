@@ -1,6 +1,6 @@
 import xmlrpc.client
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import LeadPipelineCase
@@ -251,3 +251,44 @@ class TestImportTemplate(IntakeCase):
         leads = self.Lead.browse(result["ids"])
         self.assertEqual(leads.mapped("lead_type_id.code"), ["B2B", "RESELLER"])
         self.assertEqual(leads[0].lead_contact_ids.name, "Ján Novák")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestQuickEntry(IntakeCase):
+    def _entry(self, **values):
+        return self.env["lead_pipeline.quick.entry"].with_user(self.user_salesman).create(values)
+
+    def test_business_card_rule(self):
+        cases = [
+            ({"partner_name": "Card Co", "phone": "+421 905 111 222"}, "Card Co", []),
+            ({"partner_name": "Card Co 2", "contact_name": "Pat", "email": "pat@card.example"}, "Card Co 2", ["Pat"]),
+            ({"contact_name": "Solo", "mobile": "+48 601 222 333"}, False, ["Solo"]),
+        ]  # fmt: skip
+        for values, company, contacts in cases:
+            with self.subTest(values=values):
+                action = self._entry(**values).action_create()
+                lead = self.Lead.browse(action["res_id"])
+                self.assertEqual(lead.partner_name, company)
+                self.assertEqual(lead.lead_contact_ids.mapped("name"), contacts)
+                self.assertEqual(
+                    lead.source_id, self.env.ref("lead_pipeline.utm_source_business_card")
+                )
+                self.assertFalse(lead.partner_id)
+
+    def test_same_intake_checks(self):
+        with self.assertRaises(UserError):
+            self._entry(partner_name="Nothing to reach").action_create()
+        with self.assertRaises(UserError):
+            self._entry(email="x@card.example").action_create()
+        with self.assertRaises(ValidationError):
+            self._entry(contact_name="Again", email="buyer@known.example").action_create()
+
+    def test_offer_right_away_enters_customer(self):
+        action = self._entry(
+            partner_name="Ready Buyer a.s.",
+            contact_name="Rita",
+            email="rita@ready.example",
+            as_customer=True,
+        ).action_create()
+        person = self.env["res.partner"].browse(action["res_id"])
+        self.assertEqual((person.name, person.parent_id.name), ("Rita", "Ready Buyer a.s."))

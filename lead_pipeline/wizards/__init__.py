@@ -1,2 +1,3 @@
 from . import convert_wizard
 from . import crm_lead_to_opportunity
+from . import quick_entry
