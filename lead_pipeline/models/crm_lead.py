@@ -942,19 +942,23 @@ class CrmLead(models.Model):
         default_type_id = self.env["lead_pipeline.lead.type"]._get_default_type().id
         for position, index in enumerate(rows):
             type_id = vals_list[index].get("lead_type_id") or default_type_id
-            if customers[position]:
-                key_type, _value, records = customers[position]
+            # someone already in the base weighs more than an open lead
+            found = next(
+                (
+                    (match, scope, kind)
+                    for match, scope, kind in (
+                        (customers[position], "customer", "customer"),
+                        (open_leads[position], "open_lead", "lead"),
+                    )
+                    if match
+                ),
+                None,
+            )
+            if found:
+                (key_type, _value, records), scope, kind = found
                 decisions[index] = (
-                    decide(policies, type_id, channel, "customer"),
-                    "customer",
-                    records[0],
-                    Matcher._reason(key_type, records[0]),
-                )
-            elif open_leads[position]:
-                key_type, _value, records = open_leads[position]
-                decisions[index] = (
-                    decide(policies, type_id, channel, "open_lead"),
-                    "lead",
+                    decide(policies, type_id, channel, scope),
+                    kind,
                     records[0],
                     Matcher._reason(key_type, records[0]),
                 )
