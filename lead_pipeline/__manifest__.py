@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/intake_policy_views.xml",
         "views/web_form_views.xml",
+        "views/routing_rule_views.xml",
         "wizards/convert_wizard_views.xml",
         "wizards/quick_entry_views.xml",
         "views/lead_pipeline_menus.xml",

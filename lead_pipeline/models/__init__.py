@@ -9,3 +9,5 @@ from . import res_partner
 from . import utm_source
 from . import intake_policy
 from . import web_form
+from . import routing_rule
+from . import crm_lead_routing

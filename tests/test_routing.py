@@ -1,0 +1,367 @@
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from odoo import api, fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.lead_pipeline.logic.routing import Member, resolve_substitute, round_robin_slots
+
+from .common import LeadPipelineCase
+
+
+class RoutingCase(LeadPipelineCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Rule = cls.env["lead_pipeline.routing.rule"]
+        cls.Absence = cls.env["lead_pipeline.absence"]
+        cls.anna, cls.boris, cls.cyril = (
+            cls.user_salesman,
+            cls.user_salesman_2,
+            cls.user_all_leads,
+        )
+        cls.team = cls.env["crm.team"].create({"name": "Bratislava"})
+
+    def _rule(self, users, strategy="round_robin", **values):
+        return self.Rule.create(
+            {
+                "name": values.pop("name", "Rule"),
+                "strategy": strategy,
+                "team_id": self.team.id,
+                "member_ids": [(0, 0, {"user_id": user.id, **member}) for user, member in users],
+                **values,
+            }
+        )
+
+    def _new(self, count, **values):
+        return self.Lead.create(
+            [
+                {
+                    "name": f"Routed {i}",
+                    "type": "lead",
+                    "email_from": f"r{i}@route.example",
+                    **values,
+                }
+                for i in range(count)
+            ]
+        )
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestRoutingLogic(LeadPipelineCase):
+    def test_substitute_chains_and_cycles(self):
+        self.assertEqual(resolve_substitute(1, {1: 2, 2: 3}), (3, [1, 2, 3]))
+        self.assertEqual(resolve_substitute(1, {1: 2, 2: 1})[0], None)
+        self.assertEqual(resolve_substitute(1, {1: None})[0], None)
+        self.assertEqual(resolve_substitute(4, {1: 2}), (4, [4]))
+
+    def test_weighted_slots(self):
+        slots = round_robin_slots([Member(1, 2), Member(2, 1)])
+        self.assertEqual([m.user_id for m in slots], [1, 2, 1])
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestRouting(RoutingCase):
+    def test_round_robin_strictly_fair_over_hundreds(self):
+        self._rule([(self.anna, {}), (self.boris, {}), (self.cyril, {})])
+        leads = self._new(301)
+        counts = sorted(Counter(lead.user_id.id for lead in leads).values())
+        self.assertEqual(counts, [100, 100, 101])
+        self.assertEqual(leads.team_id, self.team)
+        self.assertTrue(all(leads.mapped("lead_routed_date")))
+
+    def test_weights(self):
+        self._rule([(self.anna, {"weight": 2}), (self.boris, {})])
+        counts = Counter(lead.user_id for lead in self._new(300))
+        self.assertEqual((counts[self.anna], counts[self.boris]), (200, 100))
+
+    def test_explicit_salesperson_kept(self):
+        self._rule([(self.anna, {})])
+        lead = self.Lead.create({"name": "Mine", "type": "lead", "user_id": self.boris.id})
+        self.assertEqual(lead.user_id, self.boris)
+        self.assertFalse(lead.lead_routing_log_ids)
+
+    def test_order_condition_and_fall_through(self):
+        slovakia = self.env.ref("base.sk")
+        self._rule(
+            [(self.anna, {"paused": True})],
+            name="Slovakia",
+            sequence=1,
+            domain=f"[('country_id', '=', {slovakia.id})]",
+        )
+        self._rule([(self.boris, {})], name="Everyone else", sequence=2)
+        sk_lead = self._new(1, country_id=slovakia.id)
+        self.assertEqual(sk_lead.user_id, self.boris, "all members paused: next rule")
+        self.assertIn("Everyone else", sk_lead.lead_routing_log_ids.explanation)
+        self._rule(
+            [(self.cyril, {})],
+            name="Slovakia first",
+            sequence=0,
+            domain=f"[('country_id', '=', {slovakia.id})]",
+        )
+        self.assertEqual(self._new(1, country_id=slovakia.id).user_id, self.cyril)
+
+    def test_fallback_and_lead_types(self):
+        self._rule(
+            [(self.anna, {"paused": True})],
+            fallback_user_id=self.cyril.id,
+            lead_type_ids=[(6, 0, self.lead_type.ids)],
+        )
+        self.assertEqual(self._new(1).user_id, self.cyril)
+        other = self._new(1, lead_type_id=self.type_b2c.id)
+        self.assertFalse(other.lead_routing_log_ids, "a rule for another type does not take it")
+
+    def test_least_loaded(self):
+        self._new(3, user_id=self.anna.id)
+        self._new(1, user_id=self.boris.id)
+        self._rule([(self.anna, {}), (self.boris, {}), (self.cyril, {})], strategy="least_loaded")
+        leads = self._new(6)
+        counts = Counter(lead.user_id for lead in leads)
+        self.assertEqual((counts[self.anna], counts[self.boris], counts[self.cyril]), (1, 2, 3))
+
+    def test_capacity_skips_full_members(self):
+        self._rule(
+            [(self.anna, {"max_open": 2}), (self.boris, {"max_daily": 3})], strategy="capacity"
+        )
+        leads = self._new(7)
+        counts = Counter(lead.user_id for lead in leads)
+        self.assertEqual((counts[self.anna], counts[self.boris]), (2, 3), counts)
+        self.assertEqual(len(leads.filtered(lambda lead: not lead.lead_routing_log_ids)), 2)
+
+    def test_fixed_person(self):
+        self.Rule.create({"name": "Fixed", "strategy": "fixed", "fixed_user_id": self.cyril.id})
+        self.assertEqual(self._new(5).user_id, self.cyril)
+
+    def test_absent_member_goes_to_substitute_chain(self):
+        now = fields.Datetime.now()
+        self.Absence.create(
+            {
+                "user_id": self.anna.id,
+                "substitute_id": self.boris.id,
+                "date_from": now - timedelta(days=1),
+                "date_to": now + timedelta(days=1),
+            }
+        )
+        self.Absence.create(
+            {
+                "user_id": self.boris.id,
+                "substitute_id": self.cyril.id,
+                "date_from": now - timedelta(days=1),
+                "date_to": now + timedelta(days=1),
+            }
+        )
+        self.Rule.create({"name": "Anna's", "strategy": "fixed", "fixed_user_id": self.anna.id})
+        lead = self._new(1)
+        self.assertEqual(lead.user_id, self.cyril)
+        self.assertIn(
+            f"substituting for {self.anna.name} → {self.boris.name}",
+            lead.lead_routing_log_ids.explanation,
+        )
+
+    def test_whole_chain_away_goes_to_next_member(self):
+        now = fields.Datetime.now()
+        self.Absence.create(
+            {
+                "user_id": self.anna.id,
+                "date_from": now - timedelta(days=1),
+                "date_to": now + timedelta(days=1),
+            }
+        )
+        self._rule([(self.anna, {}), (self.boris, {})])
+        leads = self._new(4)
+        self.assertEqual(leads.user_id, self.boris)
+        self.assertIn(
+            "away, no one available",
+            leads[0].lead_routing_log_ids.explanation + leads[1].lead_routing_log_ids.explanation,
+        )
+
+    def test_absence_after_it_ends_counts_no_more(self):
+        now = fields.Datetime.now()
+        self.Absence.create(
+            {
+                "user_id": self.anna.id,
+                "date_from": now - timedelta(days=3),
+                "date_to": now - timedelta(days=1),
+            }
+        )
+        self.Rule.create({"name": "Anna's", "strategy": "fixed", "fixed_user_id": self.anna.id})
+        self.assertEqual(self._new(1).user_id, self.anna)
+
+    def test_owner_continuity(self):
+        existing = self._create_leads(1, partner_name="Loyal Co", user_id=self.cyril.id)
+        self._rule([(self.anna, {})], owner_continuity=True)
+        lead = self._new(1, partner_name="LOYAL CO s.r.o.")
+        self.assertEqual(lead.user_id, existing.user_id)
+        self.assertIn("owner continuity", lead.lead_routing_log_ids.explanation)
+
+    def test_routing_on_status_entry(self):
+        self._rule(
+            [(self.anna, {})],
+            trigger="status",
+            trigger_status_ids=[(6, 0, self.status_test_call.ids)],
+        )
+        lead = self._new(1)
+        self.assertFalse(lead.lead_routing_log_ids, "not routed at intake")
+        lead.lead_status_id = self.status_test_call
+        self.assertEqual(lead.user_id, self.anna)
+
+    def test_route_again_and_native_assignment_leaves_routed_leads(self):
+        rule = self._rule([(self.anna, {})])
+        lead = self._new(1)
+        rule.member_ids.user_id = self.boris
+        lead.with_user(self.user_all_leads).action_lead_pipeline_route()
+        self.assertEqual(lead.user_id, self.boris)
+        self.assertEqual(len(lead.lead_routing_log_ids), 2)
+        domain = self.team._get_lead_to_assign_domain()
+        self.assertIn(("lead_routed_date", "=", False), domain)
+
+    def test_explanation_in_log_and_chatter(self):
+        self._rule([(self.anna, {}), (self.boris, {"paused": True})], name="Main")
+        lead = self._new(1)
+        log = lead.lead_routing_log_ids
+        self.assertEqual(
+            (log.rule_id.name, log.user_id, log.strategy), ("Main", self.anna, "round_robin")
+        )
+        self.assertIn(f"Skipped: {self.boris.name} (paused)", log.explanation)
+        self.assertIn("Routed by rule Main", lead.message_ids[0].body)
+
+    def test_query_count_independent_of_batch_size_and_zero_without_rules(self):
+        def create_queries(count):
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self._new(count, user_id=self.anna.id)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        def routing_queries(count):
+            leads = self._new(count, user_id=self.anna.id)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            leads._lead_pipeline_route("create", force=True)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        create_queries(50)  # warm the caches
+        baseline = create_queries(50)
+        rule = self._rule([(self.anna, {}), (self.boris, {})])
+        rule.active = False
+        create_queries(50)  # the rule change cleared caches: warm them again
+        self.assertEqual(create_queries(50), baseline, "no active rule: no query at all")
+        rule.active = True
+        routing_queries(10)
+        self.assertEqual(
+            routing_queries(10),
+            routing_queries(100),
+            "routing's own queries do not grow with the batch",
+        )
+
+    def test_invalid_configuration_refused(self):
+        with self.assertRaises(ValidationError):
+            self._rule([(self.anna, {})], domain="[('nope', '=', 1)")
+        with self.assertRaises(ValidationError):
+            self.Rule.create({"name": "Empty", "strategy": "round_robin"})
+        with self.assertRaises(ValidationError):
+            self._rule([(self.anna, {"max_open": -1})])
+        now = fields.Datetime.now()
+        with self.assertRaises(ValidationError):
+            self.Absence.create(
+                {
+                    "user_id": self.anna.id,
+                    "substitute_id": self.anna.id,
+                    "date_from": now,
+                    "date_to": now,
+                }
+            )
+        self.Absence.create(
+            {
+                "user_id": self.anna.id,
+                "substitute_id": self.boris.id,
+                "date_from": now,
+                "date_to": now,
+            }
+        )
+        with self.assertRaises(ValidationError):
+            self.Absence.create(
+                {
+                    "user_id": self.boris.id,
+                    "substitute_id": self.anna.id,
+                    "date_from": now,
+                    "date_to": now,
+                }
+            )
+
+    def test_access(self):
+        with self.assertRaises(AccessError):
+            self.Rule.with_user(self.anna).create(
+                {"name": "x", "strategy": "fixed", "fixed_user_id": self.anna.id}
+            )
+        self.Rule.with_user(self.user_manager).create(
+            {"name": "x", "strategy": "fixed", "fixed_user_id": self.anna.id}
+        )
+        self._rule([(self.anna, {}), (self.boris, {})])
+        leads = self._new(2)
+        logs = (
+            self.env["lead_pipeline.routing.log"]
+            .with_user(self.anna)
+            .search([("lead_id", "in", leads.ids)])
+        )
+        self.assertEqual(logs.lead_id.user_id, self.anna)
+        absence = self.Absence.with_user(self.anna).create({"date_to": fields.Datetime.now()})
+        self.assertEqual(absence.user_id, self.anna)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConcurrentRoundRobin(RoutingCase):
+    def test_two_cursors_share_turns_fairly(self):
+        """Two workers (cursors in two threads) create leads at once against
+        one round-robin rule: no lead lost, none assigned twice, fair spread."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            # committed users, visible to both cursors
+            users = env.ref("base.user_admin") | env.ref("base.user_root")
+            user_ids = users.ids
+            rule = env["lead_pipeline.routing.rule"].create(
+                {
+                    "name": "Concurrent",
+                    "sequence": -100,
+                    "member_ids": [(0, 0, {"user_id": user.id}) for user in users],
+                }
+            )
+            rule_id = rule.id
+        barrier = threading.Barrier(2, timeout=30)
+        created = []
+
+        def create():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                barrier.wait()
+                leads = env["crm.lead"].create(
+                    [
+                        {"name": f"C{i}", "type": "lead", "email_from": f"c{i}@conc.example"}
+                        for i in range(25)
+                    ]
+                )
+                created.append(leads.ids)
+
+        try:
+            threads = [threading.Thread(target=create) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            ids = [lead_id for batch in created for lead_id in batch]
+            self.assertEqual(len(ids), 50, "no lead lost")
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                leads = env["crm.lead"].browse(ids)
+                counts = Counter(lead.user_id.id for lead in leads)
+                self.assertEqual(sorted(counts), sorted(user_ids))
+                self.assertEqual(sorted(counts.values()), [25, 25], counts)
+                self.assertEqual(len(leads.lead_routing_log_ids), 50, "each lead routed once")
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
+                env["lead_pipeline.routing.rule"].browse(rule_id).unlink()
