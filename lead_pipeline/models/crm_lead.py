@@ -717,18 +717,11 @@ class CrmLead(models.Model):
         fields of your own."""
         self.ensure_one()
         return {
+            **self._prepare_lead_pipeline_address_values(),
             "name": self.partner_name,
             "is_company": True,
-            "vat": self.vat,
             "email": self.email_from if not self.contact_name else False,
             "phone": self.phone if not self.contact_name else False,
-            "website": self.website,
-            "street": self.street,
-            "street2": self.street2,
-            "zip": self.zip,
-            "city": self.city,
-            "state_id": self.state_id.id,
-            "country_id": self.country_id.id,
             "lang": self.lang_id.code if self.lang_id.active else False,
             "user_id": self.user_id.id,
             "lead_pipeline_origin_lead_id": self.id,
@@ -753,19 +746,22 @@ class CrmLead(models.Model):
             "lead_pipeline_origin_lead_id": self.id,
         }
         if not parent:
-            values.update(
-                {
-                    "vat": self.vat,
-                    "street": self.street,
-                    "street2": self.street2,
-                    "zip": self.zip,
-                    "city": self.city,
-                    "state_id": self.state_id.id,
-                    "country_id": self.country_id.id,
-                    "website": self.website,
-                }
-            )
+            values.update(self._prepare_lead_pipeline_address_values())
         return values
+
+    def _prepare_lead_pipeline_address_values(self):
+        """Where the customer is: the company, or the person without one."""
+        self.ensure_one()
+        return {
+            "vat": self.vat,
+            "website": self.website,
+            "street": self.street,
+            "street2": self.street2,
+            "zip": self.zip,
+            "city": self.city,
+            "state_id": self.state_id.id,
+            "country_id": self.country_id.id,
+        }
 
     def _lead_pipeline_original_request(self):
         """The request as the lead arrived: its notes, else its first message."""
