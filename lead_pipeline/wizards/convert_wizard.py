@@ -386,15 +386,20 @@ class ConvertWizard(models.TransientModel):
                 bodies={pid: "\n\n".join(texts) for pid, texts in bodies.items()}
             )
         if not self.create_opportunity:
-            partner_model = self.env["ir.model"]._get_id("res.partner")
+            # one write per customer, however many leads share it
+            activities_by_customer = defaultdict(self.env["mail.activity"].sudo().browse)
             for lead in leads:
                 customer = company_by_lead.get(lead.id, Partner) or contacts_by_lead[lead.id][:1]
-                if customer and lead.activity_ids:
-                    lead.activity_ids.sudo().write(
+                if customer:
+                    activities_by_customer[customer.id] |= lead.activity_ids.sudo()
+            partner_model = self.env["ir.model"]._get_id("res.partner")
+            for customer_id, activities in activities_by_customer.items():
+                if activities:
+                    activities.write(
                         {
                             "res_model_id": partner_model,
                             "res_model": "res.partner",
-                            "res_id": customer.id,
+                            "res_id": customer_id,
                         }
                     )
 
