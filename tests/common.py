@@ -1,8 +1,32 @@
-"""Shared fixture data: users per role, the lead types and statuses."""
+"""Shared fixture data: users per role, the lead types and statuses; and
+the scaffolding of tests where two workers race on real, committed cursors."""
 
+import threading
+from contextlib import contextmanager
+
+from odoo import api
 from odoo.tests.common import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+@contextmanager
+def committed_env(registry):
+    """An environment on a cursor of its own, committed when the block ends:
+    what another worker (another connection) sees."""
+    with registry.cursor() as cr:
+        yield api.Environment(cr, api.SUPERUSER_ID, {})
+
+
+def run_in_parallel(work, count=2, timeout=60):
+    """Run ``work(barrier)`` in ``count`` threads at once; each waits on the
+    barrier so that their transactions really overlap."""
+    barrier = threading.Barrier(count, timeout=30)
+    threads = [threading.Thread(target=work, args=(barrier,)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
 
 
 class LeadPipelineCase(TransactionCase):

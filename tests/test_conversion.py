@@ -1,13 +1,11 @@
-import threading
 from unittest.mock import patch
 
-from odoo import api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.lead_pipeline.wizards.convert_wizard import ConvertWizard
 
-from .common import LeadPipelineCase
+from .common import LeadPipelineCase, committed_env, run_in_parallel
 
 
 class ConversionCase(LeadPipelineCase):
@@ -258,8 +256,7 @@ class TestConversionUndo(ConversionCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestConcurrentConversion(ConversionCase):
     def test_two_cursors_convert_same_lead_one_customer_one_error(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             lead = env["crm.lead"].create(
                 {"name": "Race", "type": "lead", "partner_name": "Race Condition a.s.",
                  "contact_name": "Racer", "email_from": "racer@race.example"}
@@ -267,12 +264,10 @@ class TestConcurrentConversion(ConversionCase):
             statuses = lead.lead_type_id._get_convert_statuses()
             lead.with_context(lead_pipeline_force_status=True).lead_status_id = statuses[:1]
             lead_id = lead.id
-        barrier = threading.Barrier(2, timeout=30)
         results = []
 
-        def convert():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+        def convert(barrier):
+            with committed_env(self.registry) as env:
                 wizard = (
                     env["lead_pipeline.convert.wizard"]
                     .with_context(active_model="crm.lead", active_ids=[lead_id])
@@ -281,32 +276,26 @@ class TestConcurrentConversion(ConversionCase):
                 barrier.wait()
                 try:
                     wizard.action_convert()
-                    cr.commit()
+                    env.cr.commit()
                     results.append("converted")
                 except UserError as error:
-                    cr.rollback()
+                    env.cr.rollback()
                     results.append(str(error))
 
-        threads = [threading.Thread(target=convert) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        run_in_parallel(convert)
         try:
             self.assertEqual(results.count("converted"), 1, results)
             error = next(result for result in results if result != "converted")
             self.assertTrue(
                 "converting or has just converted" in error or "Already converted" in error, error
             )
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 customers = env["res.partner"].search(
                     [("lead_pipeline_origin_lead_id", "=", lead_id), ("is_company", "=", True)]
                 )
                 self.assertEqual(len(customers), 1)
         finally:
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 lead = env["crm.lead"].browse(lead_id)
                 partners = env["res.partner"].search(
                     [("lead_pipeline_origin_lead_id", "=", lead_id)]

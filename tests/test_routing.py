@@ -1,14 +1,13 @@
-import threading
 from collections import Counter
 from datetime import timedelta
 
-from odoo import api, fields
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.lead_pipeline.logic.routing import Member, resolve_substitute, round_robin_slots
 
-from .common import LeadPipelineCase
+from .common import LeadPipelineCase, committed_env, run_in_parallel
 
 
 class RoutingCase(LeadPipelineCase):
@@ -317,8 +316,7 @@ class TestConcurrentRoundRobin(RoutingCase):
     def test_two_cursors_share_turns_fairly(self):
         """Two workers (cursors in two threads) create leads at once against
         one round-robin rule: no lead lost, none assigned twice, fair spread."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             # committed users, visible to both cursors
             users = env.ref("base.user_admin") | env.ref("base.user_root")
             user_ids = users.ids
@@ -330,12 +328,10 @@ class TestConcurrentRoundRobin(RoutingCase):
                 }
             )
             rule_id = rule.id
-        barrier = threading.Barrier(2, timeout=30)
         created = []
 
-        def create():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+        def create(barrier):
+            with committed_env(self.registry) as env:
                 barrier.wait()
                 leads = env["crm.lead"].create(
                     [
@@ -346,22 +342,16 @@ class TestConcurrentRoundRobin(RoutingCase):
                 created.append(leads.ids)
 
         try:
-            threads = [threading.Thread(target=create) for _ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
+            run_in_parallel(create)
             ids = [lead_id for batch in created for lead_id in batch]
             self.assertEqual(len(ids), 50, "no lead lost")
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 leads = env["crm.lead"].browse(ids)
                 counts = Counter(lead.user_id.id for lead in leads)
                 self.assertEqual(sorted(counts), sorted(user_ids))
                 self.assertEqual(sorted(counts.values()), [25, 25], counts)
                 self.assertEqual(len(leads.lead_routing_log_ids), 50, "each lead routed once")
         finally:
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
                 env["lead_pipeline.routing.rule"].browse(rule_id).unlink()

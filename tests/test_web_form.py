@@ -1,10 +1,10 @@
 import json
-import threading
 import time
 
-from odoo import api
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, TransactionCase, tagged
+
+from .common import committed_env, run_in_parallel
 
 
 def _lead_fields(env, names):
@@ -247,38 +247,29 @@ class TestWebFormDatabase(TransactionCase):
     def test_rate_limit_counts_across_two_database_cursors(self):
         """Two workers (two cursors, two threads): each post is its own row,
         counted by the other once committed; none blocks on a shared row."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             form = env["lead_pipeline.web.form"].create(
                 {"name": "Rate", "lead_type_id": env.ref("lead_pipeline.lead_type_b2b_prospect").id}
             )
             form_id = form.id
         counts = []
-        barrier = threading.Barrier(2, timeout=30)
 
-        def post():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+        def post(barrier):
+            with committed_env(self.registry) as env:
                 form = env["lead_pipeline.web.form"].browse(form_id)
                 barrier.wait()
                 counts.append(env["lead_pipeline.web.form.submission"]._record(form, "10.0.0.1")[0])
 
         try:
-            threads = [threading.Thread(target=post) for _ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(30)
+            run_in_parallel(post)
             self.assertEqual(len(counts), 2)
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 form = env["lead_pipeline.web.form"].browse(form_id)
                 third = env["lead_pipeline.web.form.submission"]._record(form, "10.0.0.1")[0]
                 self.assertEqual(third, 3, "both committed posts are counted")
-                cr.rollback()
+                env.cr.rollback()
         finally:
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with committed_env(self.registry) as env:
                 env["lead_pipeline.web.form"].browse(form_id).unlink()
 
 
