@@ -355,3 +355,60 @@ class TestConcurrentRoundRobin(RoutingCase):
             with committed_env(self.registry) as env:
                 env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
                 env["lead_pipeline.routing.rule"].browse(rule_id).unlink()
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConcurrentCapacity(RoutingCase):
+    def test_two_cursors_never_overfill_a_member(self):
+        """Two workers route at once against daily capacities: under
+        REPEATABLE READ each snapshot misses the other's leads, yet nobody
+        gets more than their maximum and the rest stay unassigned."""
+        with committed_env(self.registry) as env:
+            users = env.ref("base.user_admin") | env.ref("base.user_root")
+            user_ids = users.ids
+            rule = env["lead_pipeline.routing.rule"].create(
+                {
+                    "name": "Concurrent capacity",
+                    "sequence": -100,
+                    "strategy": "capacity",
+                    "member_ids": [
+                        (0, 0, {"user_id": user.id, "max_daily": 5 + position})
+                        for position, user in enumerate(users)
+                    ],
+                }
+            )
+            rule_id = rule.id
+            already = {
+                user.id: env["crm.lead"].search_count(
+                    [
+                        ("user_id", "=", user.id),
+                        ("lead_routed_date", ">=", fields.Datetime.now() - timedelta(days=2)),
+                    ]
+                )
+                for user in users
+            }
+            self.assertEqual(sum(already.values()), 0, "committed leads left from another run")
+        created = []
+
+        def create(barrier):
+            with committed_env(self.registry) as env:
+                env["crm.lead"].search([], limit=1)  # the snapshot is taken here
+                barrier.wait()
+                leads = env["crm.lead"].create(
+                    [{"name": f"K{i}", "type": "lead", "user_id": False} for i in range(10)]
+                )
+                created.append(leads.ids)
+
+        try:
+            run_in_parallel(create)
+            ids = [lead_id for batch in created for lead_id in batch]
+            self.assertEqual(len(ids), 20, "no lead lost")
+            with committed_env(self.registry) as env:
+                counts = Counter(lead.user_id.id for lead in env["crm.lead"].browse(ids))
+                self.assertEqual(counts[user_ids[0]], 5)
+                self.assertEqual(counts[user_ids[1]], 6)
+                self.assertEqual(counts[False], 9)
+        finally:
+            with committed_env(self.registry) as env:
+                env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
+                env["lead_pipeline.routing.rule"].browse(rule_id).unlink()

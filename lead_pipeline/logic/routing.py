@@ -5,6 +5,9 @@ asks these functions; round-robin turns come from a PostgreSQL sequence.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, time
+
+import pytz
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,21 @@ def least_loaded(members, loads):
     if not members:
         return None
     return min(enumerate(members), key=lambda pair: (loads.get(pair[1].user_id, 0), pair[0]))[1]
+
+
+def day_start_utc(now, tz_name):
+    """The UTC moment the member's current day began, in their time zone
+    (naive UTC datetimes, as Odoo stores them)."""
+    try:
+        tz = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        tz = pytz.utc
+    local = pytz.utc.localize(now).astimezone(tz)
+    midnight = tz.localize(datetime.combine(local.date(), time.min))
+    return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def peek_turns(last_value, is_called, count):
+    """The turns ``nextval`` would hand out next, without taking them."""
+    first = last_value + 1 if is_called else last_value
+    return list(range(first, first + count))

@@ -3,8 +3,17 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.http import request
+from odoo.tools import SQL
 
-from ..logic.routing import Member, has_room, least_loaded, resolve_substitute, round_robin_slots
+from ..logic.routing import (
+    Member,
+    day_start_utc,
+    has_room,
+    least_loaded,
+    resolve_substitute,
+    round_robin_slots,
+)
 
 OPEN_CATEGORIES = ("new", "working", "qualified")
 
@@ -16,20 +25,104 @@ class CrmLead(models.Model):
         "Routed On", readonly=True, copy=False, index="btree_not_null"
     )
     lead_routing_log_ids = fields.One2many("lead_pipeline.routing.log", "lead_id", string="Routing")
+    lead_pipeline_substitute_ids = fields.Many2many(
+        "res.users",
+        string="Substitutes Now",
+        compute="_compute_lead_pipeline_substitute_ids",
+        search="_search_lead_pipeline_substitute_ids",
+        help="Who works this lead while its salesperson is away.",
+    )
+
+    @api.depends("user_id")
+    def _compute_lead_pipeline_substitute_ids(self):
+        substitutes = self.env["lead_pipeline.absence"]._substitutes_at(fields.Datetime.now())
+        for lead in self:
+            chain = resolve_substitute(lead.user_id.id, substitutes)[1] if lead.user_id else []
+            lead.lead_pipeline_substitute_ids = [(6, 0, chain[1:])]
+
+    def _search_lead_pipeline_substitute_ids(self, operator, value):
+        """Leads whose salesperson is away now with one of ``value`` as
+        substitute, directly or down a chain (A -> B -> C). The moment is
+        taken at search time, so the record rule built on it ends with the
+        absence although Odoo caches the rule's domain."""
+        if operator not in ("in", "="):
+            raise UserError(self.env._("Unsupported search on substitutes."))
+        user_ids = [value] if isinstance(value, int) else list(value or [])
+        now = fields.Datetime.now()
+        absent = SQL(
+            """(
+            WITH RECURSIVE away AS (
+                SELECT user_id, substitute_id FROM lead_pipeline_absence
+                 WHERE date_from <= %(now)s AND date_to >= %(now)s
+            ), chain(user_id, depth) AS (
+                SELECT user_id, 1 FROM away WHERE substitute_id = ANY(%(users)s)
+                UNION
+                SELECT away.user_id, chain.depth + 1
+                  FROM away JOIN chain ON away.substitute_id = chain.user_id
+                 WHERE chain.depth < 20
+            )
+            SELECT user_id FROM chain
+            )""",
+            now=now,
+            users=user_ids,
+        )
+        return [("user_id", "in", absent)]
 
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
         # a lead whose values name no salesperson is routed (Odoo's default of
         # the current user does not count)
+        if not self.env["lead_pipeline.routing.rule"]._active_rule_ids():
+            return leads
+        form_user = self._lead_pipeline_form_default_user()
         unnamed = [
             lead
             for lead, vals in zip(leads, vals_list, strict=True)
-            if not vals.get("user_id") and lead.type == "lead"
+            if lead.type == "lead" and (not vals.get("user_id") or vals["user_id"] == form_user)
         ]
-        if unnamed and self.env["lead_pipeline.routing.rule"]._active_rule_ids():
+        if unnamed:
             self.browse([lead.id for lead in unnamed])._lead_pipeline_route("create", force=True)
         return leads
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """Whatever would reach a salesperson who is away reaches whoever
+        substitutes for them too, so that no reply waits for their return."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if len(self) != 1 or not self.user_id or not recipients:
+            return recipients
+        owner_partner = self.user_id.partner_id.id
+        if not any(data["id"] == owner_partner for data in recipients):
+            return recipients
+        substitutes = self.env["lead_pipeline.absence"]._substitutes_at(fields.Datetime.now())
+        if self.user_id.id not in substitutes:
+            return recipients
+        substitute = resolve_substitute(self.user_id.id, substitutes)[0]
+        if not substitute:
+            return recipients
+        partner = self.env["res.users"].browse(substitute).sudo().partner_id
+        author = (msg_vals or {}).get("author_id") or message.author_id.id
+        if partner.id == author or any(data["id"] == partner.id for data in recipients):
+            return recipients
+        msg_vals = msg_vals or {}
+        extra = self.env["mail.followers"]._get_recipient_data(
+            self,
+            msg_vals.get("message_type") or message.message_type,
+            msg_vals.get("subtype_id") or message.subtype_id.id,
+            [partner.id],
+        )[self.id]
+        if partner.id in extra:
+            recipients.append(extra[partner.id])
+        return recipients
+
+    @api.model
+    def _lead_pipeline_form_default_user(self):
+        """The salesperson the lead form proposes (the current user), when the
+        setting routes leads typed in the web client as well; else None."""
+        if not (request and request.httprequest.path.startswith("/web/dataset/call_kw")):
+            return None
+        routed = self.env["ir.config_parameter"].sudo().get_param("lead_pipeline.route_form_leads")
+        return self.env.uid if routed else None
 
     def _lead_status_log(self, before):
         res = super()._lead_status_log(before)
@@ -77,11 +170,19 @@ class CrmLead(models.Model):
     def _lead_pipeline_route(self, trigger, force=False):
         """Route the leads in one batch: rules in order, each taking the leads
         its condition matches; returns the leads that got a salesperson."""
-        rules = (
-            self.env["lead_pipeline.routing.rule"]
-            .sudo()
-            .browse(self.env["lead_pipeline.routing.rule"]._active_rule_ids())
-        )
+        return self._lead_pipeline_apply_routing(self._lead_pipeline_routing_plan(trigger, force))
+
+    def _lead_pipeline_routing_plan(
+        self, trigger, force=False, dry_run=False, inactive_rules=False
+    ):
+        """[(lead, rule, user or empty, explanation)] for the leads the rules
+        place. A dry run takes no round-robin turn and locks nothing; it may
+        include rules not enabled yet."""
+        Rule = self.env["lead_pipeline.routing.rule"]
+        if inactive_rules:
+            rules = Rule.sudo().search([("active", "in", [True, False])])
+        else:
+            rules = Rule.sudo().browse(Rule._active_rule_ids())
         rules = rules.filtered(lambda rule: rule.trigger == trigger)
         remaining = self.filtered(
             lambda lead: (
@@ -89,13 +190,17 @@ class CrmLead(models.Model):
             )
         )
         if not rules or not remaining:
-            return self.browse()
-        context = _RoutingContext(self.env, rules)
+            return []
+        context = _RoutingContext(self.env, rules, dry_run=dry_run)
         plan = []
         for rule in rules:
             if not remaining:
                 break
             candidates = remaining
+            if rule.company_id:
+                candidates = candidates.filtered(
+                    lambda lead, r=rule: (lead.company_id or self.env.company) == r.company_id
+                )
             if rule.lead_type_ids:
                 candidates = candidates.filtered(
                     lambda lead, r=rule: lead.lead_type_id in r.lead_type_ids
@@ -112,7 +217,7 @@ class CrmLead(models.Model):
             for lead, user, explanation in context.route(rule, candidates):
                 plan.append((lead, rule, user, explanation))
                 remaining -= lead
-        return self._lead_pipeline_apply_routing(plan)
+        return plan
 
     def _lead_pipeline_apply_routing(self, plan):
         now = fields.Datetime.now()
@@ -159,34 +264,63 @@ class CrmLead(models.Model):
 class _RoutingContext:
     """What routing reads once per batch: absences, loads, owners."""
 
-    def __init__(self, env, rules):
+    def __init__(self, env, rules, dry_run=False):
         self.env = env
-        self.substitutes = env["lead_pipeline.absence"]._substitutes_at(fields.Datetime.now())
+        self.dry_run = dry_run
+        now = fields.Datetime.now()
+        self.substitutes = env["lead_pipeline.absence"]._substitutes_at(now)
         users = rules.member_ids.user_id | rules.fixed_user_id | rules.fallback_user_id
         users |= env["res.users"].browse([u for u in self.substitutes.values() if u])
-        Lead = env["crm.lead"].sudo()
-        self.open_counts = {
-            user.id: count
-            for user, count in Lead._read_group(
-                [
-                    ("type", "=", "lead"),
-                    ("user_id", "in", users.ids),
-                    ("lead_status_category", "in", OPEN_CATEGORIES),
-                ],
-                ["user_id"],
-                ["__count"],
-            )
-        }
-        today = fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        self.daily_counts = {
-            user.id: count
-            for user, count in Lead._read_group(
-                [("user_id", "in", users.ids), ("lead_routed_date", ">=", today)],
-                ["user_id"],
-                ["__count"],
-            )
-        }
+        users = users.sudo()
         self.names = {user.id: user.name for user in users}
+        day_starts = {user.id: day_start_utc(now, user.tz) for user in users}
+        counted = any(rule.strategy in ("least_loaded", "capacity") for rule in rules)
+        self.open_counts, self.daily_counts = {}, {}
+        if counted and users:
+            self._count_loads(day_starts)
+
+    def _count_loads(self, day_starts):
+        """Open leads per member and leads routed to them since their local
+        midnight. Odoo runs at REPEATABLE READ, whose snapshot misses what
+        other workers committed since this transaction began: so routing with
+        loads takes a transaction lock (one at a time, until commit) and also
+        counts on a fresh cursor, keeping the higher of the two counts (this
+        transaction's own uncommitted leads only show on its own cursor)."""
+        env = self.env
+        env["crm.lead"].flush_model(
+            ["user_id", "type", "active", "lead_status_category", "lead_routed_date"]
+        )
+        query = SQL(
+            """
+            SELECT lead.user_id,
+                   count(*) FILTER (WHERE lead.type = 'lead' AND lead.active
+                                      AND lead.lead_status_category IN %(open)s),
+                   count(*) FILTER (WHERE lead.lead_routed_date >= member.day_start)
+              FROM crm_lead lead
+              JOIN unnest(%(users)s::int[], %(starts)s::timestamp[]) AS member(user_id, day_start)
+                ON member.user_id = lead.user_id
+             GROUP BY lead.user_id
+            """,
+            open=OPEN_CATEGORIES,
+            users=list(day_starts),
+            starts=list(day_starts.values()),
+        )
+        cursors = [env.cr]
+        if not self.dry_run:
+            env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext('lead_pipeline_routing'))"))
+        fresh = None
+        if not self.dry_run and not env.registry.in_test_mode():
+            fresh = env.registry.cursor()
+            cursors.append(fresh)
+        try:
+            for cr in cursors:
+                cr.execute(query)
+                for user_id, open_count, daily_count in cr.fetchall():
+                    self.open_counts[user_id] = max(self.open_counts.get(user_id, 0), open_count)
+                    self.daily_counts[user_id] = max(self.daily_counts.get(user_id, 0), daily_count)
+        finally:
+            if fresh is not None:
+                fresh.close()
 
     def _name(self, user_id):
         if user_id not in self.names:
@@ -221,7 +355,9 @@ class _RoutingContext:
             rule.strategy
         ]
         owners = self._owners(leads) if rule.owner_continuity else {}
-        turns = rule._next_turns(len(leads)) if rule.strategy in ("round_robin", "capacity") else []
+        turns = []
+        if rule.strategy in ("round_robin", "capacity"):
+            turns = rule._peek_turns(len(leads)) if self.dry_run else rule._next_turns(len(leads))
         slots = round_robin_slots([m for m in members if not m.paused]) if turns else []
         for position, lead in enumerate(leads):
             skipped = [

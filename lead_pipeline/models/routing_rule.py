@@ -4,6 +4,8 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..logic.routing import peek_turns, resolve_substitute
+
 STRATEGIES = [
     ("round_robin", "Round-robin"),
     ("least_loaded", "Least Loaded"),
@@ -135,6 +137,16 @@ class RoutingRule(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
+    def _peek_turns(self, count):
+        """The turns the next ``count`` leads would take, without taking them
+        (dry run)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT last_value, is_called FROM %s", SQL.identifier(self._sequence_name()))
+        )
+        last_value, is_called = self.env.cr.fetchone()
+        return peek_turns(last_value, is_called, count)
+
 
 class RoutingMember(models.Model):
     _name = "lead_pipeline.routing.member"
@@ -169,10 +181,50 @@ class RoutingAbsence(models.Model):
     _description = "Salesperson Absence"
     _order = "date_from desc"
 
-    user_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user)
-    substitute_id = fields.Many2one("res.users")
-    date_from = fields.Datetime(required=True, default=fields.Datetime.now)
-    date_to = fields.Datetime(required=True)
+    _inherit = ["mail.thread"]
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        required=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    substitute_id = fields.Many2one(
+        "res.users",
+        compute="_compute_substitute_id",
+        store=True,
+        readonly=False,
+        domain="[('share', '=', False), ('id', '!=', user_id)]",
+        tracking=True,
+        help="Takes the new leads meant for the absent salesperson, may open and work "
+        "their leads, receives their messages and their activities falling due.",
+    )
+    date_from = fields.Datetime("From", required=True, default=fields.Datetime.now, tracking=True)
+    date_to = fields.Datetime("Until", required=True, tracking=True)
+    note = fields.Char()
+    current = fields.Boolean(compute="_compute_current", search="_search_current")
+
+    @api.depends("user_id")
+    def _compute_substitute_id(self):
+        for absence in self:
+            if not absence.substitute_id:
+                absence.substitute_id = absence.user_id.lead_pipeline_substitute_id
+
+    def _compute_current(self):
+        now = fields.Datetime.now()
+        for absence in self:
+            absence.current = absence.date_from <= now <= absence.date_to
+
+    def _search_current(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Unsupported search on current absences."))
+        now = fields.Datetime.now()
+        domain = [("date_from", "<=", now), ("date_to", ">=", now)]
+        if (operator == "=") != value:
+            return ["|", ("date_from", ">", now), ("date_to", "<", now)]
+        return domain
 
     @api.constrains("user_id", "substitute_id", "date_from", "date_to")
     def _check_absence(self):
@@ -200,6 +252,56 @@ class RoutingAbsence(models.Model):
                 seen.add(current)
                 current = substitutes[current]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        absences = super().create(vals_list)
+        self._lead_pipeline_sync_activities()
+        return absences
+
+    def write(self, vals):
+        res = super().write(vals)
+        self._lead_pipeline_sync_activities()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self._lead_pipeline_sync_activities()
+        return res
+
+    @api.model
+    def _lead_pipeline_sync_activities(self):
+        """Activities on leads of someone away, falling due during the absence,
+        go to whoever substitutes for them now; back when they return.
+        Idempotent: run on every change of absences and by an hourly job."""
+        now = fields.Datetime.now()
+        Activity = self.env["mail.activity"].sudo()
+        substitutes = self._substitutes_at(now)
+        # back first: whose owner is not away any more, or whose substitute changed
+        lent = Activity.search([("lead_pipeline_absent_user_id", "!=", False)])
+        back = lent.filtered(
+            lambda activity: (
+                resolve_substitute(activity.lead_pipeline_absent_user_id.id, substitutes)[0]
+                != activity.user_id.id
+            )
+        )
+        for user in back.lead_pipeline_absent_user_id:
+            back.filtered(lambda a, u=user: a.lead_pipeline_absent_user_id == u).write(
+                {"user_id": user.id, "lead_pipeline_absent_user_id": False}
+            )
+        current = self.sudo().search([("current", "=", True), ("substitute_id", "!=", False)])
+        for absence in current:
+            target = resolve_substitute(absence.user_id.id, substitutes)[0]
+            if not target:
+                continue
+            due = Activity.search(
+                [
+                    ("res_model", "=", "crm.lead"),
+                    ("user_id", "=", absence.user_id.id),
+                    ("date_deadline", "<=", fields.Date.to_date(absence.date_to)),
+                ]
+            )
+            due.write({"user_id": target, "lead_pipeline_absent_user_id": absence.user_id.id})
+
     @api.model
     def _substitutes_at(self, when, absences=None):
         """{absent user id: substitute id or None} at ``when`` (None: any
@@ -208,6 +310,38 @@ class RoutingAbsence(models.Model):
             now = when or fields.Datetime.now()
             absences = self.sudo().search([("date_from", "<=", now), ("date_to", ">=", now)])
         return {absence.user_id.id: absence.substitute_id.id or None for absence in absences}
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    lead_pipeline_substitute_id = fields.Many2one(
+        "res.users",
+        string="Default Substitute",
+        domain="[('share', '=', False)]",
+        help="Proposed as substitute on this salesperson's absences, and used for "
+        "their approved time off when Odoo's Time Off app is installed.",
+    )
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return [*super().SELF_WRITEABLE_FIELDS, "lead_pipeline_substitute_id"]
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return [*super().SELF_READABLE_FIELDS, "lead_pipeline_substitute_id"]
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    lead_pipeline_absent_user_id = fields.Many2one(
+        "res.users",
+        string="Lent by",
+        index="btree_not_null",
+        readonly=True,
+        help="Given to a substitute while this user is away; back when they return.",
+    )
 
 
 class RoutingLog(models.Model):
