@@ -13,7 +13,7 @@ test:
 	bash tools/test.sh
 
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(PARTS)
 
 lint:
 	bash tools/lint.sh

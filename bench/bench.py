@@ -177,18 +177,233 @@ def bench_intake(db_name):
     print(f"per-lead matching time, 100k base / 1k base: {large.seconds / small.seconds:.2f}")
 
 
-def main():
-    conf, native_db, ours_db = sys.argv[1:4]
-    odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
-    rows = []
-    for label, operation in [
-        (f"create {LEADS:,} leads, batches of {BATCH}", bench_create),
-        (f"convert {CONVERT} leads in one call", bench_convert),
-    ]:
-        native, ours = Side(native_db), Side(ours_db)
-        count = operation(native, ours)
-        rows.append((label, native, ours, count))
+ROUTE = 5000
+COUNTRIES = ["sk", "cz", "pl", "de", "at", "hu", "fr", "it", "es", "nl", "be", "ch"]
+SOURCES = ["Newsletter", "Trade Fair", "Partner", "Webinar", "Cold List"]
 
+
+def routing_setup(env, with_rules):
+    """A realistic set-up: 3 teams of 4 salespeople; in lead_pipeline 20
+    rules by country (the first ten countries), source and tag with
+    round-robin, least-loaded and capacity strategies and a catch-all; in
+    native Odoo the same teams with country domains and members whose
+    monthly maximum is high enough that the native quota does not cap it."""
+    countries = [env.ref(f"base.{code}") for code in COUNTRIES]
+    sources = [
+        env["utm.source"].search([("name", "=", name)], limit=1)
+        or env["utm.source"].create({"name": name})
+        for name in SOURCES
+    ]
+    tags = [env["crm.tag"].create({"name": f"Bench tag {i}"}) for i in range(4)]
+    group = env.ref("sales_team.group_sale_salesman")
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Router {i}",
+                "login": f"router{i}@bench.example",
+                "groups_id": [(6, 0, group.ids)],
+            }
+            for i in range(12)
+        ]
+    )
+    teams = env["crm.team"].create(
+        [
+            {
+                "name": f"Bench team {t}",
+                "use_leads": True,
+                "assignment_domain": repr(
+                    [("country_id", "in", [c.id for c in countries[t * 4 : t * 4 + 4]])]
+                ),
+                "crm_team_member_ids": [
+                    (0, 0, {"user_id": user.id, "assignment_max": 30000})
+                    for user in users[t * 4 : t * 4 + 4]
+                ],
+            }
+            for t in range(3)
+        ]
+    )
+    refs = {
+        "countries": [c.id for c in countries],
+        "sources": [r.id for r in sources],
+        "tags": [t.id for t in tags],
+    }
+    if not with_rules:
+        return refs
+    strategies = ["round_robin", "least_loaded", "capacity"]
+    rules = []
+    for i, country in enumerate(countries[:10]):
+        team = teams[i // 4 if i < 12 else 2]
+        members = users[(i // 4) * 4 : (i // 4) * 4 + 4]
+        rules.append(
+            {
+                "name": f"Country {country.code}",
+                "sequence": i,
+                "domain": repr([("country_id", "=", country.id), ("tag_ids", "=", False)]),
+                "team_id": team.id,
+                "strategy": strategies[i % 3],
+                "owner_continuity": i == 0,
+                "member_ids": [(0, 0, {"user_id": u.id, "max_open": 100000}) for u in members],
+            }
+        )
+    for i, source in enumerate(sources):
+        rules.append(
+            {
+                "name": f"Source {source.name}",
+                "sequence": 20 + i,
+                "domain": repr([("source_id", "=", source.id)]),
+                "team_id": teams[i % 3].id,
+                "strategy": "round_robin",
+                "member_ids": [
+                    (0, 0, {"user_id": u.id, "weight": 1 + j % 2})
+                    for j, u in enumerate(users[i : i + 3])
+                ],
+            }
+        )
+    for i, tag in enumerate(tags):
+        rules.append(
+            {
+                "name": f"Tag {tag.name}",
+                "sequence": 30 + i,
+                "domain": repr([("tag_ids", "in", tag.ids)]),
+                "team_id": teams[i % 3].id,
+                "strategy": "least_loaded",
+                "member_ids": [(0, 0, {"user_id": u.id}) for u in users[i * 3 : i * 3 + 3]],
+            }
+        )
+    rules.append(
+        {
+            "name": "Everything else",
+            "sequence": 99,
+            "team_id": teams[0].id,
+            "strategy": "round_robin",
+            "member_ids": [(0, 0, {"user_id": u.id}) for u in users],
+        }
+    )
+    assert len(rules) == 20
+    env["lead_pipeline.routing.rule"].create([{**rule, "active": False} for rule in rules])
+    return refs
+
+
+def routing_lead_values(refs, offset, count):
+    values = lead_values(offset, count)
+    for idx, vals in enumerate(values, start=offset):
+        vals["country_id"] = refs["countries"][idx % len(COUNTRIES)]
+        if idx % 3 == 0:
+            vals["source_id"] = refs["sources"][idx % len(SOURCES)]
+        if idx % 7 == 0:
+            vals["tag_ids"] = [(6, 0, [refs["tags"][idx % 4]])]
+    return values
+
+
+def set_rules(side, active):
+    with side.registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        rules = env["lead_pipeline.routing.rule"].search([("active", "in", [True, False])])
+        rules.write({"active": active})
+
+
+def bench_routing(native_db, ours_db):
+    """Routing 5,000 unassigned leads: native ``action_assign_leads`` against
+    lead_pipeline's Route Again; creation with 20 rules against none; and
+    10,000 against 5,000 leads routed in one call."""
+    native, ours = Side(native_db), Side(ours_db)
+    refs = {}
+    for side, with_rules in ((native, False), (ours, True)):
+        with side.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            refs[side] = routing_setup(env, with_rules)
+    offset = 800000
+    leads = {}
+    for side in (native, ours):
+        with side.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            leads[side] = env["crm.lead"].create(routing_lead_values(refs[side], offset, ROUTE)).ids
+    native_result = {}
+
+    def native_assign(env):
+        teams = env["crm.team"].search([("name", "like", "Bench team")])
+        before = (
+            env["crm.lead"]
+            .with_context(active_test=False)
+            .search_count([("id", "in", leads[native])])
+        )
+        teams.action_assign_leads()
+        env.flush_all()
+        records = env["crm.lead"].with_context(active_test=False).browse(leads[native]).exists()
+        native_result.update(
+            assigned=len(records.filtered("user_id")),
+            merged=before - len(records.filtered("active")),
+            converted=len(records.filtered(lambda lead: lead.type == "opportunity")),
+        )
+
+    def ours_route(env):
+        env["crm.lead"].browse(leads[ours]).action_lead_pipeline_route()
+
+    set_rules(ours, True)
+    native.run(native_assign)
+    ours.run(ours_route)
+    with ours.registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        ours_assigned = env["crm.lead"].search_count(
+            [("id", "in", leads[ours]), ("user_id", "!=", False)]
+        )
+
+    # creation with the 20 rules active against plain creation, same database
+    plain, routed = Side(ours_db), Side(ours_db)
+    for start in range(0, ROUTE, BATCH):
+        for side in (plain, routed) if start // BATCH % 2 == 0 else (routed, plain):
+            set_rules(ours, side is routed)
+            offset += BATCH
+            side.run(
+                lambda env, o=offset: env["crm.lead"].create(
+                    routing_lead_values(refs[ours], o, BATCH)
+                )
+            )
+    set_rules(ours, True)
+
+    # linearity: 10,000 against 5,000 leads routed in one call
+    scale = {}
+    for size in (ROUTE, 2 * ROUTE):
+        set_rules(ours, False)
+        with ours.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            offset += size
+            ids = env["crm.lead"].create(routing_lead_values(refs[ours], offset, size)).ids
+        set_rules(ours, True)
+        side = Side(ours_db)
+        side.run(lambda env, ids=ids: env["crm.lead"].browse(ids).action_lead_pipeline_route())
+        scale[size] = side
+
+    print()
+    print(f"Routing, {ROUTE:,} unassigned leads, 3 teams, 12 salespeople, 20 rules")
+    header = f"{'operation':<46} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'route 5,000 (native action_assign_leads)':<46} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
+        f"{native.seconds / ours.seconds:>6.1f}x"
+    )
+    print(
+        f"  native: {native_result['assigned']} assigned, {native_result['merged']} merged, "
+        f"{native_result['converted']} converted; lead_pipeline: {ours_assigned} assigned, "
+        f"0 merged, 0 converted"
+    )
+    print(
+        f"  throughput: native {ROUTE / native.seconds:.0f} leads/s, "
+        f"lead_pipeline {ROUTE / ours.seconds:.0f} leads/s"
+    )
+    print(
+        f"{'create 5,000 with 20 rules / without rules':<46} {plain.seconds:>9.2f} {routed.seconds:>16.2f} "
+        f"{routed.seconds / plain.seconds:>7.2f}"
+    )
+    print(
+        f"{'route 10,000 / route 5,000 (one call each)':<46} {scale[ROUTE].seconds:>9.2f} "
+        f"{scale[2 * ROUTE].seconds:>16.2f} {scale[2 * ROUTE].seconds / scale[ROUTE].seconds:>7.2f}"
+    )
+    print("  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s)")
+
+
+def print_basics(rows):
     header = f"{'operation':<38} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>6} {'q/lead native':>14} {'q/lead ours':>12}"
     print()
     print(header)
@@ -200,7 +415,27 @@ def main():
             f"{ours.queries / count:>12.3f}"
         )
     print("\nratio = lead_pipeline seconds / native seconds (below 1: lead_pipeline is faster)")
-    bench_intake(ours_db)
+
+
+def main():
+    """``bench.py CONF NATIVE_DB OURS_DB [basic] [routing] [intake]``: the
+    parts named, or all of them."""
+    conf, native_db, ours_db = sys.argv[1:4]
+    parts = set(sys.argv[4:]) or {"basic", "routing", "intake"}
+    odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+    if "basic" in parts:
+        rows = []
+        for label, operation in [
+            (f"create {LEADS:,} leads, batches of {BATCH}", bench_create),
+            (f"convert {CONVERT} leads in one call", bench_convert),
+        ]:
+            native, ours = Side(native_db), Side(ours_db)
+            rows.append((label, native, ours, operation(native, ours)))
+        print_basics(rows)
+    if "routing" in parts:
+        bench_routing(native_db, ours_db)
+    if "intake" in parts:
+        bench_intake(ours_db)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,20 @@ class TestRouting(RoutingCase):
         self.assertEqual(leads.team_id, self.team)
         self.assertTrue(all(leads.mapped("lead_routed_date")))
 
+    def test_large_batch_conditions_same_as_small(self):
+        """Above 200 leads, conditions are evaluated by the database: the
+        same leads match as in memory."""
+        slovakia = self.env.ref("base.sk")
+        self._rule([(self.anna, {})], domain=f"[('country_id', '=', {slovakia.id})]")
+        self._rule([(self.boris, {})], name="Rest", sequence=20)
+        for count in (10, 300):
+            leads = self._new(count, country_id=False)
+            leads[::2].country_id = slovakia
+            leads.write({"user_id": False})
+            leads._lead_pipeline_route("create", force=True)
+            self.assertEqual(leads[::2].user_id, self.anna, count)
+            self.assertEqual(leads[1::2].user_id, self.boris, count)
+
     def test_weights(self):
         self._rule([(self.anna, {"weight": 2}), (self.boris, {})])
         counts = Counter(lead.user_id for lead in self._new(300))

@@ -16,6 +16,8 @@ from ..logic.routing import (
 )
 
 OPEN_CATEGORIES = ("new", "working", "qualified")
+#: above this many leads, rule conditions are evaluated by the database
+SQL_FILTER_THRESHOLD = 200
 
 
 class CrmLead(models.Model):
@@ -192,32 +194,52 @@ class CrmLead(models.Model):
         if not rules or not remaining:
             return []
         context = _RoutingContext(self.env, rules, dry_run=dry_run)
+        default_company = self.env.company.id
+        facts = {
+            lead.id: (
+                lead.company_id.id or default_company,
+                lead.lead_type_id.id,
+                lead.lead_status_id.id,
+            )
+            for lead in remaining
+        }
+        waiting = dict.fromkeys(remaining.ids)  # ordered set of ids still to place
         plan = []
         for rule in rules:
-            if not remaining:
+            if not waiting:
                 break
-            candidates = remaining
-            if rule.company_id:
-                candidates = candidates.filtered(
-                    lambda lead, r=rule: (lead.company_id or self.env.company) == r.company_id
-                )
-            if rule.lead_type_ids:
-                candidates = candidates.filtered(
-                    lambda lead, r=rule: lead.lead_type_id in r.lead_type_ids
-                )
-            if rule.trigger == "status":
-                candidates = candidates.filtered(
-                    lambda lead, r=rule: lead.lead_status_id in r.trigger_status_ids
-                )
+            company = rule.company_id.id
+            types = set(rule.lead_type_ids.ids)
+            statuses = set(rule.trigger_status_ids.ids) if rule.trigger == "status" else None
+            candidates = self.browse(
+                [
+                    lead_id
+                    for lead_id in waiting
+                    if (not company or facts[lead_id][0] == company)
+                    and (not types or facts[lead_id][1] in types)
+                    and (statuses is None or facts[lead_id][2] in statuses)
+                ]
+            )
             domain = literal_eval(rule.domain or "[]")
             if domain and candidates:
-                candidates = candidates.filtered_domain(domain)
+                candidates = candidates._lead_pipeline_filter(domain)
             if not candidates:
                 continue
             for lead, user, explanation in context.route(rule, candidates):
                 plan.append((lead, rule, user, explanation))
-                remaining -= lead
+                del waiting[lead.id]
         return plan
+
+    def _lead_pipeline_filter(self, domain):
+        """The leads matching ``domain``, in their order: in memory for a few
+        leads (no query), in one query for large batches, where the database
+        is much faster than evaluating the domain record by record."""
+        if len(self) <= SQL_FILTER_THRESHOLD:
+            return self.filtered_domain(domain)
+        matching = set(
+            self.sudo().with_context(active_test=False)._search([("id", "in", self.ids), *domain])
+        )
+        return self.filtered(lambda lead: lead.id in matching)
 
     def _lead_pipeline_apply_routing(self, plan):
         now = fields.Datetime.now()
