@@ -3,7 +3,9 @@ from . import lead_status
 from . import lead_type
 from . import lead_contact
 from . import status_history
+from . import qualification
 from . import crm_lead
+from . import crm_lead_qualification
 from . import res_config_settings
 from . import res_partner
 from . import utm_source
@@ -11,3 +13,5 @@ from . import intake_policy
 from . import web_form
 from . import routing_rule
 from . import crm_lead_routing
+from . import digest
+from . import lead_pipeline_report

@@ -434,7 +434,16 @@ class CrmLead(models.Model):
             rows.append(lead._prepare_status_history_values(old_status, old_date, now))
         if rows:
             self.env["lead_pipeline.status.history"].sudo().create(rows)
-            changed.with_context(lead_pipeline_status_sync=True).write({"lead_status_date": now})
+            changed._lead_status_entered(now)
+
+    def _lead_status_entered(self, now):
+        """Hook: the leads just entered their (new) status."""
+        self.with_context(lead_pipeline_status_sync=True).write(
+            self._lead_status_entered_values(now)
+        )
+
+    def _lead_status_entered_values(self, now):
+        return {"lead_status_date": now}
 
     def _prepare_status_history_values(self, old_status, old_date, now):
         self.ensure_one()

@@ -127,7 +127,8 @@ class CrmLead(models.Model):
         return self.env.uid if routed else None
 
     def _lead_status_log(self, before):
-        res = super()._lead_status_log(before)
+        # route first, so that what entering the status starts (activity
+        # plans, reminders) goes to the new owner
         if self.env["lead_pipeline.routing.rule"]._active_rule_ids():
             moved = self.browse(
                 [
@@ -138,7 +139,7 @@ class CrmLead(models.Model):
             )
             if moved:
                 moved._lead_pipeline_route("status")
-        return res
+        return super()._lead_status_log(before)
 
     def action_lead_pipeline_route(self):
         """Route again: the selected leads go through the rules as if new."""

@@ -69,7 +69,61 @@ class LeadStatus(models.Model):
         string="Allowed Next Statuses",
         help="Statuses a lead may move to from this one. Empty: any status.",
     )
+    require_qualification = fields.Boolean(
+        string="All Criteria Met",
+        help="Leads enter this status only when every qualification criterion of "
+        "their type is met (types without a framework are not concerned).",
+    )
+    deadline_duration = fields.Float(
+        "Maximum Time",
+        help="How long a lead may stay in this status before its owner is reminded. 0: no limit.",
+    )
+    escalation_duration = fields.Float(
+        "Escalate After",
+        help="Time in the status after which the team leader (or the type's "
+        "escalation user) is told. 0: no escalation.",
+    )
+    deadline_unit = fields.Selection(
+        [("hours", "Hours"), ("days", "Days")], required=True, default="days"
+    )
+    deadline_working_time = fields.Boolean(
+        "In Working Time",
+        help="Count only the working time of the lead's company calendar (or of the "
+        "current user's company for leads without a company).",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail on Entry",
+        domain="[('model', '=', 'crm.lead')]",
+        help="Sent to the lead's e-mail address when it enters this status, through "
+        "the mail queue; blacklisted addresses are skipped.",
+    )
+    activity_plan_id = fields.Many2one(
+        "mail.activity.plan",
+        string="Activity Plan on Entry",
+        domain="[('res_model', '=', 'crm.lead')]",
+        help="Activities scheduled for the lead's owner when it enters this status.",
+    )
     lead_count = fields.Integer(compute="_compute_lead_count")
+
+    @api.constrains("deadline_duration", "escalation_duration")
+    def _check_deadlines(self):
+        for status in self:
+            if status.deadline_duration < 0 or status.escalation_duration < 0:
+                raise UserError(
+                    self.env._("Status %(status)s: times cannot be negative.", status=status.name)
+                )
+            if (
+                status.escalation_duration
+                and status.deadline_duration
+                and status.escalation_duration <= status.deadline_duration
+            ):
+                raise UserError(
+                    self.env._(
+                        "Status %(status)s: escalation must come after the maximum time.",
+                        status=status.name,
+                    )
+                )
 
     @api.constrains("required_field_ids")
     def _check_required_field_ids(self):

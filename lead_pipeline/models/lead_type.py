@@ -71,6 +71,27 @@ class LeadType(models.Model):
         help="Statuses from which leads of this type may be converted. "
         "Empty: the type's statuses of category Qualified.",
     )
+    qualification_framework = fields.Selection(
+        [
+            ("none", "None"),
+            ("bant", "BANT"),
+            ("champ", "CHAMP"),
+            ("custom", "Custom Criteria"),
+        ],
+        required=True,
+        default="none",
+        help="BANT: budget, authority, need, timing. CHAMP: challenges, authority, "
+        "money, prioritization. Custom: the criteria listed on the type.",
+    )
+    qualification_criterion_ids = fields.One2many(
+        "lead_pipeline.qualification.criterion", "lead_type_id", string="Custom Criteria"
+    )
+    escalation_user_id = fields.Many2one(
+        "res.users",
+        string="Escalate To",
+        domain="[('share', '=', False)]",
+        help="Told when a lead of this type overstays a status and its team has no leader.",
+    )
     lead_ids = fields.One2many("crm.lead", "lead_type_id", string="Leads")
     lead_count = fields.Integer(compute="_compute_lead_counts")
     lead_count_new = fields.Integer(compute="_compute_lead_counts")
@@ -217,3 +238,26 @@ class LeadType(models.Model):
         action["domain"] = [("type_ids", "in", self.ids)]
         action["context"] = {"default_type_ids": [(6, 0, self.ids)]}
         return action
+
+    def _qualification_criteria(self):
+        """{type id: criteria} for these types, in one search."""
+        Criterion = self.env["lead_pipeline.qualification.criterion"].sudo()
+        used = self.filtered(lambda lead_type: lead_type.qualification_framework != "none")
+        if not used:
+            return {}
+        criteria = Criterion.search(
+            [
+                "|",
+                ("framework", "in", list(set(used.mapped("qualification_framework")) - {"custom"})),
+                ("lead_type_id", "in", used.ids),
+            ]
+        )
+        result = {}
+        for lead_type in used:
+            if lead_type.qualification_framework == "custom":
+                result[lead_type.id] = criteria.filtered(lambda c, t=lead_type: c.lead_type_id == t)
+            else:
+                result[lead_type.id] = criteria.filtered(
+                    lambda c, t=lead_type: c.framework == t.qualification_framework
+                )
+        return result
