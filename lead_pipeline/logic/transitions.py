@@ -17,6 +17,10 @@ CATEGORY_RANK = {
 }
 
 
+#: Categories of leads still being worked ("open leads").
+OPEN_CATEGORIES = ("new", "working", "qualified")
+
+
 @dataclass(frozen=True)
 class StatusInfo:
     id: int

@@ -1,3 +1,5 @@
+from ast import literal_eval
+from collections import defaultdict
 from datetime import timedelta
 
 from psycopg2 import IntegrityError
@@ -6,18 +8,32 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import email_normalize, html2plaintext, is_html_empty, parse_contact_from_email
+from odoo.tools import (
+    SQL,
+    email_normalize,
+    html2plaintext,
+    is_html_empty,
+    parse_contact_from_email,
+)
 
 from ..controllers.rpc import EXTERNAL_API_CALL
 from ..logic.intake import decide
 from ..logic.matching import KEY_ORDER, group_rows
-from ..logic.transitions import missing_required, most_advanced, move_allowed
+from ..logic.routing import resolve_substitute
+from ..logic.transitions import (
+    OPEN_CATEGORIES,
+    missing_required,
+    most_advanced,
+    move_allowed,
+)
 from .lead_contact import MIRRORED_FIELDS
+from .routing_engine import RoutingContext
 
 # crm.lead fields whose writes may change a lead's status
 STATUS_KEYS = frozenset({"lead_status_id", "active", "lead_type_id"})
 LEAD_MIRRORED_FIELDS = {lead: contact for contact, lead in MIRRORED_FIELDS.items()}
-OPEN_CATEGORIES = ("new", "working", "qualified")
+#: above this many leads, rule conditions are evaluated by the database
+SQL_FILTER_THRESHOLD = 200
 
 
 class CrmLead(models.Model):
@@ -122,6 +138,57 @@ class CrmLead(models.Model):
         help="Open lead with no status change and no activity for the number "
         "of days set in the CRM settings.",
     )
+
+    # routing
+    lead_routed_date = fields.Datetime(
+        "Routed On", readonly=True, copy=False, index="btree_not_null"
+    )
+
+    lead_routing_log_ids = fields.One2many("lead_pipeline.routing.log", "lead_id", string="Routing")
+
+    lead_pipeline_substitute_ids = fields.Many2many(
+        "res.users",
+        string="Substitutes Now",
+        compute="_compute_lead_pipeline_substitute_ids",
+        search="_search_lead_pipeline_substitute_ids",
+        help="Who works this lead while its salesperson is away.",
+    )
+    # qualification and status deadlines
+    lead_qualification_ids = fields.One2many(
+        "lead_pipeline.lead.qualification", "lead_id", string="Qualification"
+    )
+
+    lead_qualification_score = fields.Float(
+        "Qualification Score",
+        compute="_compute_lead_qualification_score",
+        store=True,
+        aggregator="avg",
+        digits=(5, 1),
+        help="Share of the type's qualification criteria met, in percent; apart "
+        "from Odoo's predictive lead scoring (probability).",
+    )
+
+    lead_qualified_date = fields.Datetime("Qualified On", readonly=True, copy=False)
+
+    lead_deadline = fields.Datetime(
+        "Status Deadline",
+        compute="_compute_lead_deadlines",
+        store=True,
+        index="btree_not_null",
+        help="When the lead has overstayed its status and its owner is reminded.",
+    )
+
+    lead_escalation_date = fields.Datetime(
+        "Escalation Date", compute="_compute_lead_deadlines", store=True
+    )
+
+    lead_overdue = fields.Boolean(
+        "Overdue", compute="_compute_lead_overdue", search="_search_lead_overdue"
+    )
+
+    lead_reminded = fields.Boolean(readonly=True, copy=False)
+
+    lead_escalated = fields.Boolean(readonly=True, copy=False)
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -248,6 +315,8 @@ class CrmLead(models.Model):
                     if "lead_contact_ids" not in vals
                 ]
             )
+        leads._lead_qualification_sync()
+        leads._lead_pipeline_route_created(vals_list)
         return leads
 
     def write(self, vals):
@@ -263,6 +332,8 @@ class CrmLead(models.Model):
             res = super().write(vals)
         if not context.get("lead_pipeline_mirroring") and LEAD_MIRRORED_FIELDS.keys() & vals.keys():
             self._lead_contact_sync_from_lead()
+        if "lead_type_id" in vals:
+            self._lead_qualification_sync()
         return res
 
     # ------------------------------------------------------------
@@ -409,6 +480,18 @@ class CrmLead(models.Model):
                         status=target.name,
                     )
                 )
+                continue
+            unmet = target.require_qualification and lead.lead_qualification_ids.filtered(
+                lambda line: line.state != "met"
+            )
+            if unmet:
+                errors.append(
+                    self.env._(
+                        "%(lead)s: qualification criteria not met: %(criteria)s.",
+                        lead=lead.display_name,
+                        criteria=", ".join(unmet.mapped("name")),
+                    )
+                )
         if errors:
             raise ValidationError(
                 self.env._(
@@ -420,9 +503,21 @@ class CrmLead(models.Model):
             )
 
     def _lead_status_log(self, before):
-        """One history row per lead whose status changed, in one batch."""
+        """One history row per lead whose status changed, in one batch; leads
+        are routed first (rules firing on status entry), so that what entering
+        the status starts (activity plans, reminders) goes to the new owner."""
         if not before:
             return
+        if self.env["lead_pipeline.routing.rule"]._active_rule_ids():
+            moved = self.browse(
+                [
+                    lead_id
+                    for lead_id, (status, _date) in before.items()
+                    if self.browse(lead_id).lead_status_id != status
+                ]
+            )
+            if moved:
+                moved._lead_pipeline_route("status")
         now = fields.Datetime.now()
         rows = []
         changed = self.browse()
@@ -437,13 +532,32 @@ class CrmLead(models.Model):
             changed._lead_status_entered(now)
 
     def _lead_status_entered(self, now):
-        """Hook: the leads just entered their (new) status."""
+        """Leads that just entered their status (after a move), in batch:
+        deadlines start afresh, first qualification is dated, the status's
+        e-mail goes out and its activity plan starts."""
         self.with_context(lead_pipeline_status_sync=True).write(
             self._lead_status_entered_values(now)
         )
+        qualified = self.filtered(
+            lambda lead: lead.lead_status_category == "qualified" and not lead.lead_qualified_date
+        )
+        if qualified:
+            qualified.with_context(lead_pipeline_status_sync=True).write(
+                {"lead_qualified_date": now}
+            )
+        by_status = defaultdict(self.browse)
+        for lead in self:
+            status = lead.lead_status_id
+            if status.mail_template_id or status.activity_plan_id:
+                by_status[status] |= lead
+        for status, leads in by_status.items():
+            if status.mail_template_id:
+                leads._lead_send_status_template(status.mail_template_id)
+            if status.activity_plan_id:
+                leads._lead_launch_plan(status.activity_plan_id)
 
     def _lead_status_entered_values(self, now):
-        return {"lead_status_date": now}
+        return {"lead_status_date": now, "lead_reminded": False, "lead_escalated": False}
 
     def _prepare_status_history_values(self, old_status, old_date, now):
         self.ensure_one()
@@ -1169,3 +1283,446 @@ class CrmLead(models.Model):
             "rows": {"from": index, "to": index},
             "record": index,
         }
+
+    # ------------------------------------------------------------
+    # ROUTING
+    # ------------------------------------------------------------
+
+    def _lead_pipeline_route_created(self, vals_list):
+        """Route, in one batch, the new leads whose values name no salesperson
+        (Odoo's default of the current user does not count)."""
+        if not self.env["lead_pipeline.routing.rule"]._active_rule_ids():
+            return
+        form_user = self._lead_pipeline_form_default_user()
+        unnamed = [
+            lead.id
+            for lead, vals in zip(self, vals_list, strict=True)
+            if lead.type == "lead" and (not vals.get("user_id") or vals["user_id"] == form_user)
+        ]
+        if unnamed:
+            self.browse(unnamed)._lead_pipeline_route("create", force=True)
+
+    @api.depends("user_id")
+    def _compute_lead_pipeline_substitute_ids(self):
+        substitutes = self.env["lead_pipeline.absence"]._substitutes_at(fields.Datetime.now())
+        for lead in self:
+            chain = resolve_substitute(lead.user_id.id, substitutes)[1] if lead.user_id else []
+            lead.lead_pipeline_substitute_ids = [(6, 0, chain[1:])]
+
+    def _search_lead_pipeline_substitute_ids(self, operator, value):
+        """Leads whose salesperson is away now with one of ``value`` as
+        substitute, directly or down a chain (A -> B -> C). The moment is
+        taken at search time, so the record rule built on it ends with the
+        absence although Odoo caches the rule's domain."""
+        if operator not in ("in", "="):
+            raise UserError(self.env._("Unsupported search on substitutes."))
+        user_ids = [value] if isinstance(value, int) else list(value or [])
+        now = fields.Datetime.now()
+        absent = SQL(
+            """(
+            WITH RECURSIVE away AS (
+                SELECT user_id, substitute_id FROM lead_pipeline_absence
+                 WHERE date_from <= %(now)s AND date_to >= %(now)s
+            ), chain(user_id, depth) AS (
+                SELECT user_id, 1 FROM away WHERE substitute_id = ANY(%(users)s)
+                UNION
+                SELECT away.user_id, chain.depth + 1
+                  FROM away JOIN chain ON away.substitute_id = chain.user_id
+                 WHERE chain.depth < 20
+            )
+            SELECT user_id FROM chain
+            )""",
+            now=now,
+            users=user_ids,
+        )
+        return [("user_id", "in", absent)]
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """Whatever would reach a salesperson who is away reaches whoever
+        substitutes for them too, so that no reply waits for their return."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if len(self) != 1 or not self.user_id or not recipients:
+            return recipients
+        owner_partner = self.user_id.partner_id.id
+        if not any(data["id"] == owner_partner for data in recipients):
+            return recipients
+        substitutes = self.env["lead_pipeline.absence"]._substitutes_at(fields.Datetime.now())
+        if self.user_id.id not in substitutes:
+            return recipients
+        substitute = resolve_substitute(self.user_id.id, substitutes)[0]
+        if not substitute:
+            return recipients
+        partner = self.env["res.users"].browse(substitute).sudo().partner_id
+        author = (msg_vals or {}).get("author_id") or message.author_id.id
+        if partner.id == author or any(data["id"] == partner.id for data in recipients):
+            return recipients
+        msg_vals = msg_vals or {}
+        extra = self.env["mail.followers"]._get_recipient_data(
+            self,
+            msg_vals.get("message_type") or message.message_type,
+            msg_vals.get("subtype_id") or message.subtype_id.id,
+            [partner.id],
+        )[self.id]
+        if partner.id in extra:
+            recipients.append(extra[partner.id])
+        return recipients
+
+    @api.model
+    def _lead_pipeline_form_default_user(self):
+        """The salesperson the lead form proposes (the current user), when the
+        setting routes leads typed in the web client as well; else None."""
+        if not (request and request.httprequest.path.startswith("/web/dataset/call_kw")):
+            return None
+        routed = self.env["ir.config_parameter"].sudo().get_param("lead_pipeline.route_form_leads")
+        return self.env.uid if routed else None
+
+    def action_lead_pipeline_route(self):
+        """Route again: the selected leads go through the rules as if new."""
+        if not self.env.user.has_group("sales_team.group_sale_salesman_all_leads"):
+            raise UserError(self.env._("Only users who see all leads may route leads again."))
+        routed = self._lead_pipeline_route("create", force=True)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._(
+                    "%(count)s of %(total)s leads routed.", count=len(routed), total=len(self)
+                ),
+                "type": "success",
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _cron_route_unassigned(self):
+        leads = self.search(
+            [
+                ("type", "=", "lead"),
+                ("user_id", "=", False),
+                ("lead_status_category", "in", OPEN_CATEGORIES),
+            ],
+            limit=5000,
+        )
+        leads._lead_pipeline_route("create", force=True)
+
+    def _lead_pipeline_route(self, trigger, force=False):
+        """Route the leads in one batch: rules in order, each taking the leads
+        its condition matches; returns the leads that got a salesperson."""
+        return self._lead_pipeline_apply_routing(self._lead_pipeline_routing_plan(trigger, force))
+
+    def _lead_pipeline_routing_plan(
+        self, trigger, force=False, dry_run=False, inactive_rules=False
+    ):
+        """[(lead, rule, user or empty, explanation)] for the leads the rules
+        place. A dry run takes no round-robin turn and locks nothing; it may
+        include rules not enabled yet."""
+        Rule = self.env["lead_pipeline.routing.rule"]
+        if inactive_rules:
+            rules = Rule.sudo().search([("active", "in", [True, False])])
+        else:
+            rules = Rule.sudo().browse(Rule._active_rule_ids())
+        rules = rules.filtered(lambda rule: rule.trigger == trigger)
+        remaining = self.filtered(
+            lambda lead: (
+                (lead.type == "lead" and (force or not lead.user_id)) or trigger == "status"
+            )
+        )
+        if not rules or not remaining:
+            return []
+        context = RoutingContext(self.env, rules, dry_run=dry_run)
+        default_company = self.env.company.id
+        facts = {
+            lead.id: (
+                lead.company_id.id or default_company,
+                lead.lead_type_id.id,
+                lead.lead_status_id.id,
+            )
+            for lead in remaining
+        }
+        waiting = dict.fromkeys(remaining.ids)  # ordered set of ids still to place
+        plan = []
+        for rule in rules:
+            if not waiting:
+                break
+            company = rule.company_id.id
+            types = set(rule.lead_type_ids.ids)
+            statuses = set(rule.trigger_status_ids.ids) if rule.trigger == "status" else None
+            candidates = self.browse(
+                [
+                    lead_id
+                    for lead_id in waiting
+                    if (not company or facts[lead_id][0] == company)
+                    and (not types or facts[lead_id][1] in types)
+                    and (statuses is None or facts[lead_id][2] in statuses)
+                ]
+            )
+            domain = literal_eval(rule.domain or "[]")
+            if domain and candidates:
+                candidates = candidates._lead_pipeline_filter(domain)
+            if not candidates:
+                continue
+            for lead, user, explanation in context.route(rule, candidates):
+                plan.append((lead, rule, user, explanation))
+                del waiting[lead.id]
+        return plan
+
+    def _lead_pipeline_filter(self, domain):
+        """The leads matching ``domain``, in their order: in memory for a few
+        leads (no query), in one query for large batches, where the database
+        is much faster than evaluating the domain record by record."""
+        if len(self) <= SQL_FILTER_THRESHOLD:
+            return self.filtered_domain(domain)
+        matching = set(
+            self.sudo().with_context(active_test=False)._search([("id", "in", self.ids), *domain])
+        )
+        return self.filtered(lambda lead: lead.id in matching)
+
+    def _lead_pipeline_apply_routing(self, plan):
+        now = fields.Datetime.now()
+        by_target = defaultdict(list)
+        for lead, rule, user, _explanation in plan:
+            team = rule.team_id or (user and user.sudo().sale_team_id)
+            by_target[(user.id if user else False, team.id if team else False)].append(lead.id)
+        for (user_id, team_id), lead_ids in by_target.items():
+            values = {"lead_routed_date": now}
+            if user_id:
+                values["user_id"] = user_id
+            if team_id:
+                values["team_id"] = team_id
+            # the routing log and the chatter note say it all, in batch; no
+            # assignment mail per lead (as Odoo's own assignment does)
+            self.browse(lead_ids).sudo().with_context(
+                lead_pipeline_status_sync=True,
+                mail_notrack=True,
+                mail_auto_subscribe_no_notify=True,
+            ).write(values)
+        self.env["lead_pipeline.routing.log"].sudo().create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "rule_id": rule.id,
+                    "user_id": user.id if user else False,
+                    "team_id": (rule.team_id or (user and user.sudo().sale_team_id)).id
+                    if (rule.team_id or user)
+                    else False,
+                    "strategy": rule.strategy,
+                    "explanation": explanation,
+                    "date": now,
+                }
+                for lead, rule, user, explanation in plan
+            ]
+        )
+        if plan:
+            self.browse([lead.id for lead, *_rest in plan]).sudo()._message_log_batch(
+                bodies={lead.id: explanation for lead, _rule, _user, explanation in plan}
+            )
+        return self.browse([lead.id for lead, _rule, user, _e in plan if user])
+
+    # ------------------------------------------------------------
+    # QUALIFICATION AND STATUS DEADLINES
+    # ------------------------------------------------------------
+
+    @api.depends("lead_qualification_ids.state")
+    def _compute_lead_qualification_score(self):
+        for lead in self:
+            lines = lead.lead_qualification_ids
+            met = len(lines.filtered(lambda line: line.state == "met"))
+            lead.lead_qualification_score = 100.0 * met / len(lines) if lines else 0.0
+
+    @api.depends(
+        "type",
+        "lead_status_date",
+        "lead_status_id.deadline_duration",
+        "lead_status_id.escalation_duration",
+        "lead_status_id.deadline_unit",
+        "lead_status_id.deadline_working_time",
+        "company_id",
+    )
+    def _compute_lead_deadlines(self):
+        # leads created or moved together share their start: one computation
+        memo = {}
+        for lead in self:
+            status = lead.lead_status_id
+            if lead.type != "lead" or not lead.lead_status_date or not status.deadline_duration:
+                lead.lead_deadline = lead.lead_escalation_date = False
+                continue
+            calendar = False
+            if status.deadline_working_time:
+                calendar = (lead.company_id or self.env.company).resource_calendar_id
+            key = (status.id, calendar.id if calendar else None, lead.lead_status_date)
+            if key not in memo:
+                memo[key] = (
+                    self._lead_deadline_after(status, status.deadline_duration, key[2], calendar),
+                    status.escalation_duration
+                    and self._lead_deadline_after(
+                        status, status.escalation_duration, key[2], calendar
+                    ),
+                )
+            lead.lead_deadline, lead.lead_escalation_date = memo[key]
+
+    @api.model
+    def _lead_deadline_after(self, status, amount, start, calendar):
+        """``amount`` of the status's unit after ``start``, in working time of
+        ``calendar`` when given (a working day counts the calendar's hours per
+        day)."""
+        hours = amount * 24 if status.deadline_unit == "days" else amount
+        if not calendar:
+            return start + timedelta(hours=hours)
+        if status.deadline_unit == "days":
+            hours = amount * (calendar.hours_per_day or 8.0)
+        return calendar.sudo().plan_hours(hours, start, compute_leaves=True)
+
+    def _compute_lead_overdue(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            lead.lead_overdue = bool(
+                lead.lead_deadline
+                and lead.lead_deadline < now
+                and lead.lead_status_category in OPEN_CATEGORIES
+            )
+
+    def _search_lead_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue leads."))
+        domain = [
+            ("lead_deadline", "<", fields.Datetime.now()),
+            ("lead_status_category", "in", OPEN_CATEGORIES),
+        ]
+        if (operator == "=") == value:
+            return domain
+        return ["!", "&", *domain]
+
+    def _lead_qualification_sync(self):
+        """Give each lead a line per criterion of its type's framework, in one
+        create; lines left unanswered from another type go."""
+        leads = self.filtered(lambda lead: lead.type == "lead" and lead.lead_type_id)
+        if not leads:
+            return
+        criteria = leads.lead_type_id._qualification_criteria()
+        if not criteria and not leads.lead_qualification_ids:
+            return
+        Line = self.env["lead_pipeline.lead.qualification"].sudo()
+        create, stale = [], Line
+        for lead in leads:
+            wanted = criteria.get(lead.lead_type_id.id, Line.criterion_id)
+            have = lead.lead_qualification_ids
+            stale |= have.filtered(
+                lambda line, w=wanted: line.criterion_id not in w and line.state == "unknown"
+            )
+            create += [
+                {"lead_id": lead.id, "criterion_id": criterion.id}
+                for criterion in wanted - have.criterion_id
+            ]
+        stale.unlink()
+        Line.create(create)
+
+    def _lead_send_status_template(self, template):
+        """Queue the template for leads with an address that is not
+        blacklisted (Odoo's mass mailing checks this, its templates do not)."""
+        blacklisted = set(
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", [m for m in self.mapped("email_normalized") if m])])
+            .mapped("email")
+        )
+        sendable = self.filtered(
+            lambda lead: lead.email_normalized and lead.email_normalized not in blacklisted
+        )
+        if not sendable:
+            return
+        mails = template.sudo().send_mail_batch(sendable.ids, force_send=False)
+        subject = {mail.res_id: mail.subject for mail in mails}
+        sendable.sudo()._message_log_batch(
+            bodies={
+                lead.id: self.env._(
+                    "E-mail %(template)s queued to %(email)s: %(subject)s",
+                    template=template.name,
+                    email=lead.email_normalized,
+                    subject=html2plaintext(subject.get(lead.id) or ""),
+                )
+                for lead in sendable
+            }
+        )
+
+    def _lead_launch_plan(self, plan):
+        """The plan's activities for each lead's owner, in one create."""
+        today = fields.Date.context_today(self)
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        values = []
+        for lead in self:
+            owner = lead.user_id or self.env.user
+            for template in plan.template_ids:
+                responsible = owner
+                if template.responsible_type != "on_demand":
+                    responsible = template._determine_responsible(owner, lead)["responsible"]
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": template.activity_type_id.id,
+                        "summary": template.summary,
+                        "note": template.note,
+                        "user_id": (responsible or owner).id,
+                        "date_deadline": template._get_date_deadline(today),
+                    }
+                )
+        if values:
+            self.env["mail.activity"].sudo().create(values)
+
+    @api.model
+    def _cron_lead_deadlines(self):
+        """Remind the owner once when a lead overstays its status, and tell
+        the team leader (or the type's escalation user) once past the second
+        threshold: activities and chatter notes, in batch."""
+        now = fields.Datetime.now()
+        base = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
+        overdue = self.search([*base, ("lead_deadline", "<", now), ("lead_reminded", "=", False)])
+        overdue._lead_deadline_activities(escalate=False)
+        escalated = self.search(
+            [*base, ("lead_escalation_date", "<", now), ("lead_escalated", "=", False)]
+        )
+        escalated._lead_deadline_activities(escalate=True)
+
+    def _lead_deadline_activities(self, escalate):
+        if not self:
+            return
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        today = fields.Date.context_today(self)
+        values, bodies = [], {}
+        for lead in self:
+            status = lead.lead_status_id.name
+            if escalate:
+                user = lead.team_id.user_id or lead.lead_type_id.escalation_user_id
+                summary = self.env._(
+                    "Escalated: %(lead)s overstays %(status)s", lead=lead.name, status=status
+                )
+                bodies[lead.id] = self.env._(
+                    "Escalated to %(user)s: the lead is in status %(status)s since %(since)s, "
+                    "past its escalation time.",
+                    user=user.name or self.env._("nobody (no team leader)"),
+                    status=status,
+                    since=lead.lead_status_date,
+                )
+            else:
+                user = lead.user_id
+                summary = self.env._(
+                    "Overdue: %(lead)s is still in %(status)s", lead=lead.name, status=status
+                )
+                bodies[lead.id] = summary
+            if user:
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": todo.id,
+                        "summary": summary,
+                        "user_id": user.id,
+                        "date_deadline": today,
+                    }
+                )
+        self.env["mail.activity"].sudo().create(values)
+        self.sudo()._message_log_batch(bodies=bodies)
+        self.sudo().with_context(lead_pipeline_status_sync=True).write(
+            {"lead_escalated" if escalate else "lead_reminded": True}
+        )

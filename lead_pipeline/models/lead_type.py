@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .lead_status import CATEGORIES
+from .qualification_criterion import FRAMEWORKS
 
 
 class LeadType(models.Model):
@@ -72,12 +73,7 @@ class LeadType(models.Model):
         "Empty: the type's statuses of category Qualified.",
     )
     qualification_framework = fields.Selection(
-        [
-            ("none", "None"),
-            ("bant", "BANT"),
-            ("champ", "CHAMP"),
-            ("custom", "Custom Criteria"),
-        ],
+        FRAMEWORKS,
         required=True,
         default="none",
         help="BANT: budget, authority, need, timing. CHAMP: challenges, authority, "

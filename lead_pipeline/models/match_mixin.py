@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import email_normalize
 
 from ..logic.matching import KEY_ORDER, first_match, normalize_company_name, normalize_vat
+from ..logic.transitions import OPEN_CATEGORIES
 
 
 class MatchMixin(models.AbstractModel):
@@ -92,7 +93,7 @@ class Matcher(models.AbstractModel):
     def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER):
         domain = [
             ("type", "=", "lead"),
-            ("lead_status_category", "in", ("new", "working", "qualified")),
+            ("lead_status_category", "in", OPEN_CATEGORIES),
             ("id", "not in", list(exclude_ids)),
         ]
         return self._find("crm.lead", rows_keys, domain, key_types)

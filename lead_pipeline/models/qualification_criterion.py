@@ -7,7 +7,6 @@ FRAMEWORKS = [
     ("champ", "CHAMP"),
     ("custom", "Custom Criteria"),
 ]
-CRITERION_STATES = [("unknown", "Unknown"), ("met", "Met"), ("not_met", "Not Met")]
 
 
 class QualificationCriterion(models.Model):
@@ -39,30 +38,3 @@ class QualificationCriterion(models.Model):
                         name=criterion.name,
                     )
                 )
-
-
-class LeadQualification(models.Model):
-    """A lead's answer to one criterion."""
-
-    _name = "lead_pipeline.lead.qualification"
-    _description = "Lead Qualification Criterion"
-    _order = "sequence, id"
-
-    lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
-    criterion_id = fields.Many2one(
-        "lead_pipeline.qualification.criterion", required=True, ondelete="cascade"
-    )
-    name = fields.Char(related="criterion_id.name")
-    description = fields.Text(related="criterion_id.description")
-    sequence = fields.Integer(related="criterion_id.sequence", store=True)
-    state = fields.Selection(CRITERION_STATES, required=True, default="unknown")
-    note = fields.Char()
-    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
-
-    _sql_constraints = [
-        (
-            "lead_criterion_unique",
-            "UNIQUE(lead_id, criterion_id)",
-            "A lead answers each criterion once.",
-        )
-    ]

@@ -1,0 +1,143 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..logic.routing import resolve_substitute
+
+
+class RoutingAbsence(models.Model):
+    """A salesperson away (set by themselves or a manager), with the
+    substitute who takes their new leads and may work their leads meanwhile."""
+
+    _name = "lead_pipeline.absence"
+    _description = "Salesperson Absence"
+    _order = "date_from desc"
+
+    _inherit = ["mail.thread"]
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        required=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    substitute_id = fields.Many2one(
+        "res.users",
+        compute="_compute_substitute_id",
+        store=True,
+        readonly=False,
+        domain="[('share', '=', False), ('id', '!=', user_id)]",
+        tracking=True,
+        help="Takes the new leads meant for the absent salesperson, may open and work "
+        "their leads, receives their messages and their activities falling due.",
+    )
+    date_from = fields.Datetime("From", required=True, default=fields.Datetime.now, tracking=True)
+    date_to = fields.Datetime("Until", required=True, tracking=True)
+    note = fields.Char()
+    current = fields.Boolean(compute="_compute_current", search="_search_current")
+
+    @api.depends("user_id")
+    def _compute_substitute_id(self):
+        for absence in self:
+            if not absence.substitute_id:
+                absence.substitute_id = absence.user_id.lead_pipeline_substitute_id
+
+    def _compute_current(self):
+        now = fields.Datetime.now()
+        for absence in self:
+            absence.current = absence.date_from <= now <= absence.date_to
+
+    def _search_current(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Unsupported search on current absences."))
+        now = fields.Datetime.now()
+        domain = [("date_from", "<=", now), ("date_to", ">=", now)]
+        if (operator == "=") != value:
+            return ["|", ("date_from", ">", now), ("date_to", "<", now)]
+        return domain
+
+    @api.constrains("user_id", "substitute_id", "date_from", "date_to")
+    def _check_absence(self):
+        for absence in self:
+            if absence.date_to < absence.date_from:
+                raise ValidationError(self.env._("An absence cannot end before it starts."))
+            if absence.substitute_id == absence.user_id:
+                raise ValidationError(self.env._("Nobody can substitute for themselves."))
+        # no substitution cycle among overlapping absences
+        overlapping = self.search(
+            [
+                ("date_to", ">=", min(self.mapped("date_from"))),
+                ("date_from", "<=", max(self.mapped("date_to"))),
+            ]
+        )
+        substitutes = self._substitutes_at(None, overlapping)
+        for user_id in substitutes:
+            seen = {user_id}
+            current = substitutes.get(user_id)
+            while current in substitutes:
+                if current in seen:
+                    raise ValidationError(
+                        self.env._("These absences make a substitution cycle; change a substitute.")
+                    )
+                seen.add(current)
+                current = substitutes[current]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        absences = super().create(vals_list)
+        self._lead_pipeline_sync_activities()
+        return absences
+
+    def write(self, vals):
+        res = super().write(vals)
+        self._lead_pipeline_sync_activities()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self._lead_pipeline_sync_activities()
+        return res
+
+    @api.model
+    def _lead_pipeline_sync_activities(self):
+        """Activities on leads of someone away, falling due during the absence,
+        go to whoever substitutes for them now; back when they return.
+        Idempotent: run on every change of absences and by an hourly job."""
+        now = fields.Datetime.now()
+        Activity = self.env["mail.activity"].sudo()
+        substitutes = self._substitutes_at(now)
+        # back first: whose owner is not away any more, or whose substitute changed
+        lent = Activity.search([("lead_pipeline_absent_user_id", "!=", False)])
+        back = lent.filtered(
+            lambda activity: (
+                resolve_substitute(activity.lead_pipeline_absent_user_id.id, substitutes)[0]
+                != activity.user_id.id
+            )
+        )
+        for user in back.lead_pipeline_absent_user_id:
+            back.filtered(lambda a, u=user: a.lead_pipeline_absent_user_id == u).write(
+                {"user_id": user.id, "lead_pipeline_absent_user_id": False}
+            )
+        current = self.sudo().search([("current", "=", True), ("substitute_id", "!=", False)])
+        for absence in current:
+            target = resolve_substitute(absence.user_id.id, substitutes)[0]
+            if not target:
+                continue
+            due = Activity.search(
+                [
+                    ("res_model", "=", "crm.lead"),
+                    ("user_id", "=", absence.user_id.id),
+                    ("date_deadline", "<=", fields.Date.to_date(absence.date_to)),
+                ]
+            )
+            due.write({"user_id": target, "lead_pipeline_absent_user_id": absence.user_id.id})
+
+    @api.model
+    def _substitutes_at(self, when, absences=None):
+        """{absent user id: substitute id or None} at ``when`` (None: any
+        overlapping absences, for the cycle check)."""
+        if absences is None:
+            now = when or fields.Datetime.now()
+            absences = self.sudo().search([("date_from", "<=", now), ("date_to", ">=", now)])
+        return {absence.user_id.id: absence.substitute_id.id or None for absence in absences}
