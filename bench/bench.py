@@ -403,6 +403,78 @@ def bench_routing(native_db, ours_db):
     print("  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s)")
 
 
+REPORT_LEADS = 100000
+
+
+def bench_report(db_name):
+    """The analysis's main pivot on 100,000 leads against Odoo's own lead
+    analysis (a pivot on crm.lead) grouped the same way, as the admin, in the
+    same database, alternating 20 runs each."""
+    side = Side(db_name)
+    with side.registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Report lead %%'")
+        missing = REPORT_LEADS - cr.fetchone()[0]
+        users = env["res.users"].search([("share", "=", False)], limit=12).ids
+        lead_type = env["lead_pipeline.lead.type"]._get_default_type()
+        statuses = lead_type.status_ids
+        if missing > 0:
+            cr.execute(
+                """
+                INSERT INTO crm_lead (name, type, active, user_id, lead_type_id, lead_status_id,
+                                      lead_status_category, expected_revenue, probability,
+                                      create_date, write_date, lead_qualified_date,
+                                      lead_converted_date)
+                SELECT 'Report lead ' || n, 'lead', true, (%(users)s)[1 + n %% %(nusers)s],
+                       %(type)s, (%(statuses)s)[1 + n %% %(nstatuses)s],
+                       (%(categories)s)[1 + n %% %(nstatuses)s], n %% 1000, n %% 100,
+                       now() - (n %% 730) * interval '1 day', now(),
+                       now() - (n %% 700) * interval '1 day', NULL
+                  FROM generate_series(1, %(count)s) n;
+                ANALYZE crm_lead;
+                """,
+                {
+                    "users": users,
+                    "nusers": len(users),
+                    "type": lead_type.id,
+                    "statuses": statuses.ids,
+                    "categories": statuses.mapped("category"),
+                    "nstatuses": len(statuses),
+                    "count": missing,
+                },
+            )
+            cr.commit()
+    groupby = ["user_id", "create_date:month"]
+    runs = {"native": Side(db_name), "ours": Side(db_name)}
+
+    def native(env):
+        env["crm.lead"]._read_group(
+            [("type", "=", "lead")], groupby, ["__count", "expected_revenue:sum", "probability:avg"]
+        )
+
+    def ours(env):
+        env["lead_pipeline.report"]._read_group(
+            [], groupby, ["__count", "conversion_rate:avg", "hours_to_qualify:avg"]
+        )
+
+    for attempt in range(20):
+        order = ("native", "ours") if attempt % 2 == 0 else ("ours", "native")
+        for name in order:
+            runs[name].run(native if name == "native" else ours)
+    print()
+    print(
+        f"Lead analysis pivot on {REPORT_LEADS:,}+ leads, grouped by salesperson and month, 20 runs"
+    )
+    header = f"{'report':<46} {'seconds':>9} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    print(f"{'Odoo lead analysis (crm.lead pivot)':<46} {runs['native'].seconds:>9.3f}")
+    print(
+        f"{'lead_pipeline analysis (lead_pipeline.report)':<46} {runs['ours'].seconds:>9.3f} "
+        f"{runs['ours'].seconds / runs['native'].seconds:>7.2f}"
+    )
+
+
 def print_basics(rows):
     header = f"{'operation':<38} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>6} {'q/lead native':>14} {'q/lead ours':>12}"
     print()
@@ -418,10 +490,10 @@ def print_basics(rows):
 
 
 def main():
-    """``bench.py CONF NATIVE_DB OURS_DB [basic] [routing] [intake]``: the
+    """``bench.py CONF NATIVE_DB OURS_DB [basic] [routing] [intake] [report]``: the
     parts named, or all of them."""
     conf, native_db, ours_db = sys.argv[1:4]
-    parts = set(sys.argv[4:]) or {"basic", "routing", "intake"}
+    parts = set(sys.argv[4:]) or {"basic", "routing", "intake", "report"}
     odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
     if "basic" in parts:
         rows = []
@@ -436,6 +508,8 @@ def main():
         bench_routing(native_db, ours_db)
     if "intake" in parts:
         bench_intake(ours_db)
+    if "report" in parts:
+        bench_report(ours_db)
 
 
 if __name__ == "__main__":

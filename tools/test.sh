@@ -49,7 +49,7 @@ log "Lint: ruff and pylint-odoo"
 bash "$PROJECT_DIR/tools/lint.sh"
 
 log "Fresh database with lead_pipeline for the pytest suite"
-odoo -c "$CONF" -d lp_test -i lead_pipeline,sale_crm,base_vat,website_crm,hr_holidays,base_automation --stop-after-init --log-level=warn \
+odoo -c "$CONF" -d lp_test -i lead_pipeline,sale_crm,base_vat,website_crm,hr_holidays,base_automation,sms --stop-after-init --log-level=warn \
     >"$RUN_DIR/install.log" 2>&1 || { tail -50 "$RUN_DIR/install.log"; die "Installing lead_pipeline failed."; }
 
 log "tests/ under pytest-odoo"

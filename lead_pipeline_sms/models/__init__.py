@@ -1,0 +1,2 @@
+from . import lead_status
+from . import crm_lead
