@@ -2,7 +2,7 @@
     "name": "Lead Pipeline",
     "summary": "Lead types, configurable lead statuses and contact persons, "
     "kept apart from customers until conversion",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-pipeline/lead_pipeline",
     "author": "lead_pipeline developers",
