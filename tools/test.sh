@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: a throwaway cluster, a fresh database with lead_pipeline, then
 # (1) Odoo's own crm and sales_team tests with lead_pipeline installed,
-# (2) lint, (3) the tests/ suite under pytest-odoo, whose summary ends the run.
+# (2) lint, (3) the addon wheels, (4) the tests/ suite under pytest-odoo,
+# whose summary ends the run.
 source "$(dirname "$0")/common.sh"
 cd "$PROJECT_DIR"
 check_prerequisites
@@ -47,6 +48,9 @@ grep -qE "0 failed, 0 error\(s\) of [1-9][0-9]* tests" "$ODOO_LOG" \
 
 log "Lint: ruff and pylint-odoo"
 bash "$PROJECT_DIR/tools/lint.sh"
+
+log "Packaging: each addon builds as an odoo-addon wheel carrying its data files"
+"$PYTHON" "$PROJECT_DIR/tools/check_wheels.py" || die "An addon wheel is broken; see above."
 
 log "Fresh database with lead_pipeline for the pytest suite"
 odoo -c "$CONF" -d lp_test -i lead_pipeline,sale_crm,base_vat,website_crm,hr_holidays,base_automation,sms --stop-after-init --log-level=warn \
