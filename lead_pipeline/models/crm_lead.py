@@ -5,7 +5,7 @@ from datetime import timedelta
 from psycopg2 import IntegrityError
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import (
@@ -1047,7 +1047,8 @@ class CrmLead(models.Model):
         rows = [
             index
             for index, vals in enumerate(vals_list)
-            if vals.get("type", default_type) == "lead" and not vals.get("partner_id")
+            if vals.get("type", default_type) in self._lead_pipeline_intake_types()
+            and not vals.get("partner_id")
         ]
         decisions = [None] * len(vals_list)
         if not rows:
@@ -1294,10 +1295,11 @@ class CrmLead(models.Model):
         if not self.env["lead_pipeline.routing.rule"]._active_rule_ids():
             return
         form_user = self._lead_pipeline_form_default_user()
+        types = self._lead_pipeline_intake_types()
         unnamed = [
             lead.id
             for lead, vals in zip(self, vals_list, strict=True)
-            if lead.type == "lead" and (not vals.get("user_id") or vals["user_id"] == form_user)
+            if lead.type in types and (not vals.get("user_id") or vals["user_id"] == form_user)
         ]
         if unnamed:
             self.browse(unnamed)._lead_pipeline_route("create", force=True)
@@ -1410,6 +1412,17 @@ class CrmLead(models.Model):
         its condition matches; returns the leads that got a salesperson."""
         return self._lead_pipeline_apply_routing(self._lead_pipeline_routing_plan(trigger, force))
 
+    @api.model
+    @tools.ormcache(cache="groups")
+    def _lead_pipeline_intake_types(self):
+        """What intake checks and routing handle: leads; with Odoo's Leads
+        setting off (opportunities only, as small teams prefer), whatever
+        intake creates, opportunities included. Cached with the groups."""
+        group_user = self.env.ref("base.group_user").sudo()
+        if self.env.ref("crm.group_use_lead") in group_user.implied_ids:
+            return ("lead",)
+        return ("lead", "opportunity")
+
     def _lead_pipeline_routing_plan(
         self, trigger, force=False, dry_run=False, inactive_rules=False
     ):
@@ -1422,10 +1435,9 @@ class CrmLead(models.Model):
         else:
             rules = Rule.sudo().browse(Rule._active_rule_ids())
         rules = rules.filtered(lambda rule: rule.trigger == trigger)
+        types = self._lead_pipeline_intake_types()
         remaining = self.filtered(
-            lambda lead: (
-                (lead.type == "lead" and (force or not lead.user_id)) or trigger == "status"
-            )
+            lambda lead: (lead.type in types and (force or not lead.user_id)) or trigger == "status"
         )
         if not rules or not remaining:
             return []

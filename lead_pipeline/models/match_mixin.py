@@ -91,11 +91,19 @@ class Matcher(models.AbstractModel):
 
     @api.model
     def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER):
-        domain = [
-            ("type", "=", "lead"),
-            ("lead_status_category", "in", OPEN_CATEGORIES),
-            ("id", "not in", list(exclude_ids)),
-        ]
+        """Leads still being worked; with Odoo's Leads setting off, open
+        opportunities (not won, not lost) too."""
+        domain = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
+        if "opportunity" in self.env["crm.lead"]._lead_pipeline_intake_types():
+            domain = [
+                "|",
+                "&",
+                *domain,
+                "&",
+                ("type", "=", "opportunity"),
+                ("stage_id.is_won", "=", False),
+            ]
+        domain = [*domain, ("id", "not in", list(exclude_ids))]
         return self._find("crm.lead", rows_keys, domain, key_types)
 
     @api.model
