@@ -75,3 +75,33 @@ class TestConvertTour(HttpCase):
         self.assertTrue(lead.lead_converted_date)
         self.assertEqual(lead.partner_id.name, "Tina Tourist")
         self.assertEqual(lead.partner_id.parent_id.name, "Tour Customer a.s.")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestRoutingTour(HttpCase):
+    def test_admin_creates_rule_checks_dry_run_and_sees_lead_routed(self):
+        router = self.env["res.users"].create(
+            {
+                "name": "Tour Router",
+                "login": "tour_router",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        # leads typed in the form are routed too (the setting)
+        self.env["ir.config_parameter"].set_param("lead_pipeline.route_form_leads", "True")
+        self.env["crm.lead"].create(
+            {
+                "name": "Tour Unassigned",
+                "type": "lead",
+                "user_id": False,
+                "email_from": "u@t.example",
+            }
+        )
+        self.start_tour("/odoo/crm", "lead_pipeline_routing_rule", login="admin")
+        rule = self.env["lead_pipeline.routing.rule"].search([("name", "=", "Tour Rule")])
+        self.assertEqual(rule.fixed_user_id, router)
+        unassigned = self.env["crm.lead"].search([("name", "=", "Tour Unassigned")])
+        self.assertFalse(unassigned.user_id, "the dry run wrote nothing")
+        typed = self.env["crm.lead"].search([("name", "=", "Tour Typed Lead")])
+        self.assertEqual(typed.user_id, router)
+        self.assertIn("Routed by rule Tour Rule", typed.lead_routing_log_ids.explanation)
