@@ -86,3 +86,83 @@ CONF
 odoo() {
     "$PYTHON" -m odoo "$@"
 }
+
+# start_nginx DIR PORT ODOO_PORT GEVENT_PORT: Debian's nginx in front of a
+# multi-process Odoo: /websocket to the gevent port (live updates), the rest
+# to the HTTP workers, with the forwarded headers Odoo's proxy mode reads.
+start_nginx() {
+    local dir="$1" port="$2" odoo_port="$3" gevent_port="$4"
+    if ! command -v nginx >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+        else
+            die "nginx is needed for WORKERS > 0: install Debian's nginx package."
+        fi
+    fi
+    mkdir -p "$dir/nginx"
+    cat >"$dir/nginx/nginx.conf" <<NGINX
+worker_processes 2;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log $dir/nginx/access.log;
+    client_body_temp_path $dir/nginx/body;
+    proxy_temp_path $dir/nginx/proxy;
+    fastcgi_temp_path $dir/nginx/fastcgi;
+    uwsgi_temp_path $dir/nginx/uwsgi;
+    scgi_temp_path $dir/nginx/scgi;
+    client_max_body_size 64m;
+    upstream odoo { server 127.0.0.1:$odoo_port; }
+    upstream odoochat { server 127.0.0.1:$gevent_port; }
+    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+    server {
+        listen 127.0.0.1:$port;
+        proxy_read_timeout 720s;
+        proxy_connect_timeout 720s;
+        proxy_send_timeout 720s;
+        location /websocket {
+            proxy_pass http://odoochat;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Real-IP \$remote_addr;
+        }
+        location / {
+            proxy_pass http://odoo;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_redirect off;
+        }
+        gzip on;
+        gzip_types text/css text/scss text/plain text/xml application/xml application/json application/javascript;
+    }
+}
+NGINX
+    if [ -f "$dir/nginx/nginx.pid" ] && kill -0 "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null; then
+        nginx -c "$dir/nginx/nginx.conf" -s reload
+    else
+        nginx -c "$dir/nginx/nginx.conf" || die "nginx did not start; see $dir/nginx/error.log"
+    fi
+}
+
+stop_nginx() {
+    local dir="$1"
+    if [ -f "$dir/nginx/nginx.pid" ]; then
+        nginx -c "$dir/nginx/nginx.conf" -s quit 2>/dev/null || true
+    fi
+}
+
+# odoo_launcher DIR: a three-line launcher script, because Odoo's multi-process
+# server re-executes sys.argv[0] for its gevent (websocket) process, which
+# `python -m odoo` cannot provide. Prints its path.
+odoo_launcher() {
+    local dir="$1"
+    printf '#!/usr/bin/env python3\nimport odoo\n\nodoo.cli.main()\n' >"$dir/odoo-launcher"
+    chmod +x "$dir/odoo-launcher"
+    echo "$dir/odoo-launcher"
+}

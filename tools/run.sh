@@ -28,10 +28,17 @@ else
             >"$RUN_DIR/update.log" 2>&1 || { tail -40 "$RUN_DIR/update.log"; die "Updating lead_pipeline failed."; }
     fi
     extra=()
+    ODOO_PORT="$HTTP_PORT"
     if [ "$WORKERS" -gt 0 ]; then
-        extra+=(--workers "$WORKERS" --max-cron-threads 1 --gevent-port "$((HTTP_PORT + 3))")
+        # multi-process mode behind nginx, as Odoo's deployment guide has it:
+        # HTTP workers on an inner port, the gevent (websocket) port beside it
+        ODOO_PORT="$((HTTP_PORT + 1))"
+        GEVENT_PORT="$((HTTP_PORT + 2))"
+        extra+=(--workers "$WORKERS" --max-cron-threads 1 --http-port "$ODOO_PORT"
+                --gevent-port "$GEVENT_PORT" --proxy-mode)
+        start_nginx "$RUN_DIR" "$HTTP_PORT" "$ODOO_PORT" "$GEVENT_PORT"
     fi
-    nohup "$PYTHON" -m odoo -c "$CONF" -d "$DB" --db-filter="^${DB}\$" "${extra[@]}" \
+    nohup "$PYTHON" "$(odoo_launcher "$RUN_DIR")" -c "$CONF" -d "$DB" --db-filter="^${DB}\$" "${extra[@]}" \
         >"$RUN_DIR/odoo.log" 2>&1 &
     echo $! >"$RUN_DIR/odoo.pid"
     for _ in $(seq 1 60); do
@@ -47,5 +54,6 @@ cat <<MSG
   Odoo with lead_pipeline is running: http://localhost:$HTTP_PORT
   Login: admin   Password: admin   (demo salespeople: anna/anna, piotr/piotr, olga/olga)
   Database: $DB   Log: $RUN_DIR/odoo.log   Stop with: make stop
+  Workers: $WORKERS (0: threaded server; more: multi-process behind nginx, websocket on the gevent port)
 
 MSG

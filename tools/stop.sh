@@ -11,5 +11,6 @@ if [ -f "$RUN_DIR/odoo.pid" ]; then
     fi
     rm -f "$RUN_DIR/odoo.pid"
 fi
+stop_nginx "$RUN_DIR"
 pg_stop "$RUN_DIR"
 log "Stopped Odoo and PostgreSQL ($RUN_DIR kept for the next make run)"
