@@ -78,6 +78,19 @@ class TestQualification(LeadPipelineCase):
         self.assertEqual(leads.lead_status_id, self.status_test_ready)
         self.assertTrue(all(leads.mapped("lead_qualified_date")))
 
+    def test_answers_and_status_saved_together_as_the_form_does(self):
+        lead = self._create_leads(1, **self._ready_values())
+        lead.lead_status_id = self.status_test_call
+        lead.write(
+            {
+                "lead_qualification_ids": [
+                    (1, line.id, {"state": "met"}) for line in lead.lead_qualification_ids
+                ],
+                "lead_status_id": self.status_test_ready.id,
+            }
+        )
+        self.assertEqual(lead.lead_status_id, self.status_test_ready)
+
     def test_types_without_framework_not_concerned(self):
         self.lead_type.qualification_framework = "none"
         lead = self._create_leads(1, **self._ready_values())

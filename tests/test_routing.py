@@ -321,7 +321,9 @@ class TestRouting(RoutingCase):
             .search([("lead_id", "in", leads.ids)])
         )
         self.assertEqual(logs.lead_id.user_id, self.anna)
-        absence = self.Absence.with_user(self.anna).create({"date_to": fields.Datetime.now()})
+        absence = self.Absence.with_user(self.anna).create(
+            {"date_to": fields.Datetime.now() + timedelta(days=1)}
+        )
         self.assertEqual(absence.user_id, self.anna)
 
 

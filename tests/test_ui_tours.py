@@ -105,3 +105,77 @@ class TestRoutingTour(HttpCase):
         typed = self.env["crm.lead"].search([("name", "=", "Tour Typed Lead")])
         self.assertEqual(typed.user_id, router)
         self.assertIn("Routed by rule Tour Rule", typed.lead_routing_log_ids.explanation)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConfigureTour(HttpCase):
+    def test_admin_configures_type_with_status_and_required_field(self):
+        data = self.env.ref
+        lead_type = self.env["lead_pipeline.lead.type"].create(
+            {
+                "name": "Tour Partners",
+                "code": "TPART",
+                "status_ids": [
+                    (
+                        6,
+                        0,
+                        (
+                            data("lead_pipeline.status_new")
+                            | data("lead_pipeline.status_converted")
+                        ).ids,
+                    )
+                ],
+            }
+        )
+        self.start_tour("/odoo/crm", "lead_pipeline_configure_type", login="admin")
+        status = lead_type.status_ids.filtered(lambda s: s.name == "Tour Screening")
+        self.assertEqual(status.category, "working")
+        self.assertEqual(status.required_field_ids.name, "website")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestWorkLeadTour(HttpCase):
+    def test_salesperson_works_lead_through_kanban_to_qualified(self):
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Work Salesman",
+                "login": "work_salesman",
+                "password": "work_salesman",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        Status = self.env["lead_pipeline.status"]
+        new = Status.create({"name": "Work New", "category": "new", "sequence": 1})
+        called = Status.create({"name": "Work Called", "category": "working", "sequence": 2})
+        qualified = Status.create(
+            {
+                "name": "Work Qualified",
+                "category": "qualified",
+                "sequence": 3,
+                "require_qualification": True,
+            }
+        )
+        won = Status.create({"name": "Work Won", "category": "converted", "sequence": 4})
+        lead_type = self.env["lead_pipeline.lead.type"].create(
+            {
+                "name": "Work Type",
+                "code": "WORK",
+                "sequence": -5,
+                "qualification_framework": "bant",
+                "status_ids": [(6, 0, (new | called | qualified | won).ids)],
+                "default_status_id": new.id,
+            }
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Tour Working Lead",
+                "type": "lead",
+                "lead_type_id": lead_type.id,
+                "user_id": salesman.id,
+                "email_from": "work@tour.example",
+            }
+        )
+        self.start_tour("/odoo/crm", "lead_pipeline_work_lead", login="work_salesman")
+        self.assertEqual(lead.lead_status_id, qualified)
+        self.assertEqual(lead.lead_qualification_score, 100.0)
+        self.assertEqual(lead.lead_status_history_ids.mapped("to_status_id"), qualified | called)

@@ -327,6 +327,11 @@ class CrmLead(models.Model):
             # a step of _lead_status_write: statuses and mirroring handled there
             return super().write(vals)
         if STATUS_KEYS & vals.keys():
+            if "lead_qualification_ids" in vals:
+                # the form saves answers and the status it enters in one write:
+                # answers first, so that the move is checked against them
+                vals = dict(vals)
+                self.write({"lead_qualification_ids": vals.pop("lead_qualification_ids")})
             res = self._lead_status_write(vals)
         else:
             res = super().write(vals)
