@@ -91,6 +91,18 @@ class TestQualification(LeadPipelineCase):
         )
         self.assertEqual(lead.lead_status_id, self.status_test_ready)
 
+    def test_framework_chosen_later_reaches_existing_leads(self):
+        self.lead_type.qualification_framework = "none"
+        leads = self._create_leads(3)
+        self.assertFalse(leads.lead_qualification_ids)
+        self.lead_type.qualification_framework = "champ"
+        self.assertEqual(len(leads.lead_qualification_ids), 12)
+        self.lead_type.qualification_framework = "custom"
+        self.env["lead_pipeline.qualification.criterion"].create(
+            {"name": "Signed NDA", "lead_type_id": self.lead_type.id}
+        )
+        self.assertEqual(set(leads.lead_qualification_ids.mapped("name")), {"Signed NDA"})
+
     def test_types_without_framework_not_concerned(self):
         self.lead_type.qualification_framework = "none"
         lead = self._create_leads(1, **self._ready_values())

@@ -88,7 +88,9 @@ class TestDryRun(RoutingCase):
     def test_dry_run_writes_nothing_and_shows_where_leads_would_go(self):
         leads = self._new(6, user_id=False)
         self.assertFalse(leads.user_id, "no rule yet")
-        rule = self._rule([(self.anna, {}), (self.boris, {})], active=False, name="Draft")
+        rule = self._rule(
+            [(self.anna, {}), (self.boris, {})], active=False, name="Draft", sequence=-100
+        )
         self.env.cr.execute(f"SELECT last_value, is_called FROM {rule._sequence_name()}")
         sequence_before = self.env.cr.fetchone()
         wizard = (

@@ -909,6 +909,16 @@ class CrmLead(models.Model):
             "context": {"active_model": "crm.lead", "active_ids": self.ids},
         }
 
+    def _lead_pipeline_convert(self, create_opportunity=False):
+        """Convert these leads with the matches the convert action proposes,
+        as the form would without changes: for code, imports and demo data."""
+        wizard = (
+            self.env["lead_pipeline.convert.wizard"]
+            .with_context(active_model="crm.lead", active_ids=self.ids)
+            .create({"create_opportunity": create_opportunity})
+        )
+        return wizard.action_convert()
+
     def action_lead_pipeline_create_opportunity(self):
         """Second step of a two-step conversion: the converted lead becomes
         the opportunity (business case) in place, with all its information."""

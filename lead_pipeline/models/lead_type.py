@@ -235,6 +235,18 @@ class LeadType(models.Model):
         action["context"] = {"default_type_ids": [(6, 0, self.ids)]}
         return action
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "qualification_framework" in vals:
+            self._qualification_sync_leads()
+        return res
+
+    def _qualification_sync_leads(self):
+        """A type's leads answer its (new) framework's criteria."""
+        self.env["crm.lead"].sudo().search(
+            [("lead_type_id", "in", self.ids), ("type", "=", "lead")]
+        )._lead_qualification_sync()
+
     def _qualification_criteria(self):
         """{type id: criteria} for these types, in one search."""
         Criterion = self.env["lead_pipeline.qualification.criterion"].sudo()

@@ -27,6 +27,19 @@ class QualificationCriterion(models.Model):
     )
     lead_type_id = fields.Many2one("lead_pipeline.lead.type", ondelete="cascade", index=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        criteria = super().create(vals_list)
+        lead_types = self.env["lead_pipeline.lead.type"].search(
+            [
+                "|",
+                ("id", "in", criteria.lead_type_id.ids),
+                ("qualification_framework", "in", criteria.mapped("framework")),
+            ]
+        )
+        lead_types._qualification_sync_leads()
+        return criteria
+
     @api.constrains("framework", "lead_type_id")
     def _check_framework(self):
         for criterion in self:
