@@ -45,3 +45,20 @@ class TestWebsiteContactForm(HttpCase):
             self._post(email_from="new.visitor@fresh.example").json()["id"]
         )
         self.assertEqual(second.lead_duplicate_of_id, lead)
+
+    def test_website_request_is_routed(self):
+        router = self.env["res.users"].create(
+            {
+                "name": "Web Router",
+                "login": "web_router",
+                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        self.env["lead_pipeline.routing.rule"].create(
+            {"name": "Web", "sequence": -50, "strategy": "fixed", "fixed_user_id": router.id}
+        )
+        lead = self.env["crm.lead"].browse(
+            self._post(email_from="routed.visitor@fresh.example").json()["id"]
+        )
+        self.assertEqual(lead.user_id, router)
+        self.assertIn("Routed by rule Web", lead.lead_routing_log_ids.explanation)
