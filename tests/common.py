@@ -18,6 +18,22 @@ def committed_env(registry):
         yield api.Environment(cr, api.SUPERUSER_ID, {})
 
 
+@contextmanager
+def committed_routing_rule(registry, **values):
+    """A routing rule committed for other workers to see, and the list its
+    test fills with the ids of the leads it creates: both are deleted at the
+    end, whatever happens."""
+    with committed_env(registry) as env:
+        rule_id = env["lead_pipeline.routing.rule"].create({"sequence": -100, **values}).id
+    created = []
+    try:
+        yield created
+    finally:
+        with committed_env(registry) as env:
+            env["crm.lead"].browse(created).unlink()
+            env["lead_pipeline.routing.rule"].browse(rule_id).unlink()
+
+
 def run_in_parallel(work, count=2, timeout=60):
     """Run ``work(barrier)`` in ``count`` threads at once; each waits on the
     barrier so that their transactions really overlap."""

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from odoo.tests import tagged
 from odoo.tools import config
 
-from .common import LeadPipelineCase, committed_env
+from .common import LeadPipelineCase, committed_env, committed_routing_rule
 
 CLIENTS = 8
 CALLS = 5
@@ -80,20 +80,12 @@ class TestFourWorkers(LeadPipelineCase):
     def test_concurrent_rpc_clients_through_round_robin(self):
         db_name = self.env.cr.dbname
         with committed_env(self.registry) as env:
-            users = env["res.users"].search([("share", "=", False)], limit=4, order="id")
-            user_ids = users.ids
+            user_ids = env["res.users"].search([("share", "=", False)], limit=4, order="id").ids
             admin = env.ref("base.user_admin")
             admin.password = "admin"
-            rule = env["lead_pipeline.routing.rule"].create(
-                {
-                    "name": "Four workers",
-                    "sequence": -100,
-                    "member_ids": [(0, 0, {"user_id": user_id}) for user_id in user_ids],
-                }
-            )
-            rule_id, admin_id = rule.id, admin.id
+            admin_id = admin.id
         port = free_port()
-        created = []
+        members = [(0, 0, {"user_id": user_id}) for user_id in user_ids]
 
         def client(number):
             models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/xmlrpc/2/object")
@@ -107,7 +99,9 @@ class TestFourWorkers(LeadPipelineCase):
                 )  # fmt: skip
             return ids
 
-        try:
+        with committed_routing_rule(
+            self.registry, name="Four workers", member_ids=members
+        ) as created:
             self._start_server(db_name, port)
             with ThreadPoolExecutor(CLIENTS) as pool:
                 for ids in pool.map(client, range(CLIENTS)):
@@ -123,7 +117,3 @@ class TestFourWorkers(LeadPipelineCase):
                 self.assertLessEqual(max(counts.values()) - min(counts.values()), 1, counts)
                 logs = env["lead_pipeline.routing.log"].search([("lead_id", "in", created)])
                 self.assertEqual(len(logs), total, "each lead routed once")
-        finally:
-            with committed_env(self.registry) as env:
-                env["crm.lead"].browse(created).unlink()
-                env["lead_pipeline.routing.rule"].browse(rule_id).unlink()

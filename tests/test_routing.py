@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from odoo.addons.lead_pipeline.logic.routing import Member, resolve_substitute, round_robin_slots
 
-from .common import LeadPipelineCase, committed_env, run_in_parallel
+from .common import LeadPipelineCase, committed_env, committed_routing_rule, run_in_parallel
 
 
 class RoutingCase(LeadPipelineCase):
@@ -332,45 +332,32 @@ class TestConcurrentRoundRobin(RoutingCase):
     def test_two_cursors_share_turns_fairly(self):
         """Two workers (cursors in two threads) create leads at once against
         one round-robin rule: no lead lost, none assigned twice, fair spread."""
-        with committed_env(self.registry) as env:
-            # committed users, visible to both cursors
-            users = env.ref("base.user_admin") | env.ref("base.user_root")
-            user_ids = users.ids
-            rule = env["lead_pipeline.routing.rule"].create(
-                {
-                    "name": "Concurrent",
-                    "sequence": -100,
-                    "member_ids": [(0, 0, {"user_id": user.id}) for user in users],
-                }
-            )
-            rule_id = rule.id
-        created = []
+        # committed users, visible to both cursors
+        user_ids = (self.env.ref("base.user_admin") | self.env.ref("base.user_root")).ids
+        members = [(0, 0, {"user_id": user_id}) for user_id in user_ids]
+        with committed_routing_rule(
+            self.registry, name="Concurrent", member_ids=members
+        ) as created:
 
-        def create(barrier):
-            with committed_env(self.registry) as env:
-                barrier.wait()
-                leads = env["crm.lead"].create(
-                    [
-                        {"name": f"C{i}", "type": "lead", "email_from": f"c{i}@conc.example"}
-                        for i in range(25)
-                    ]
-                )
-                created.append(leads.ids)
+            def create(barrier):
+                with committed_env(self.registry) as env:
+                    barrier.wait()
+                    leads = env["crm.lead"].create(
+                        [
+                            {"name": f"C{i}", "type": "lead", "email_from": f"c{i}@conc.example"}
+                            for i in range(25)
+                        ]
+                    )
+                    created.extend(leads.ids)
 
-        try:
             run_in_parallel(create)
-            ids = [lead_id for batch in created for lead_id in batch]
-            self.assertEqual(len(ids), 50, "no lead lost")
+            self.assertEqual(len(created), 50, "no lead lost")
             with committed_env(self.registry) as env:
-                leads = env["crm.lead"].browse(ids)
+                leads = env["crm.lead"].browse(created)
                 counts = Counter(lead.user_id.id for lead in leads)
                 self.assertEqual(sorted(counts), sorted(user_ids))
                 self.assertEqual(sorted(counts.values()), [25, 25], counts)
                 self.assertEqual(len(leads.lead_routing_log_ids), 50, "each lead routed once")
-        finally:
-            with committed_env(self.registry) as env:
-                env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
-                env["lead_pipeline.routing.rule"].browse(rule_id).unlink()
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -379,52 +366,36 @@ class TestConcurrentCapacity(RoutingCase):
         """Two workers route at once against daily capacities: under
         REPEATABLE READ each snapshot misses the other's leads, yet nobody
         gets more than their maximum and the rest stay unassigned."""
+        user_ids = (self.env.ref("base.user_admin") | self.env.ref("base.user_root")).ids
         with committed_env(self.registry) as env:
-            users = env.ref("base.user_admin") | env.ref("base.user_root")
-            user_ids = users.ids
-            rule = env["lead_pipeline.routing.rule"].create(
-                {
-                    "name": "Concurrent capacity",
-                    "sequence": -100,
-                    "strategy": "capacity",
-                    "member_ids": [
-                        (0, 0, {"user_id": user.id, "max_daily": 5 + position})
-                        for position, user in enumerate(users)
-                    ],
-                }
+            already = env["crm.lead"].search_count(
+                [
+                    ("user_id", "in", user_ids),
+                    ("lead_routed_date", ">=", fields.Datetime.now() - timedelta(days=2)),
+                ]
             )
-            rule_id = rule.id
-            already = {
-                user.id: env["crm.lead"].search_count(
-                    [
-                        ("user_id", "=", user.id),
-                        ("lead_routed_date", ">=", fields.Datetime.now() - timedelta(days=2)),
-                    ]
-                )
-                for user in users
-            }
-            self.assertEqual(sum(already.values()), 0, "committed leads left from another run")
-        created = []
+            self.assertEqual(already, 0, "committed leads left from another run")
+        members = [
+            (0, 0, {"user_id": user_id, "max_daily": 5 + position})
+            for position, user_id in enumerate(user_ids)
+        ]
+        with committed_routing_rule(
+            self.registry, name="Concurrent capacity", strategy="capacity", member_ids=members
+        ) as created:
 
-        def create(barrier):
-            with committed_env(self.registry) as env:
-                env["crm.lead"].search([], limit=1)  # the snapshot is taken here
-                barrier.wait()
-                leads = env["crm.lead"].create(
-                    [{"name": f"K{i}", "type": "lead", "user_id": False} for i in range(10)]
-                )
-                created.append(leads.ids)
+            def create(barrier):
+                with committed_env(self.registry) as env:
+                    env["crm.lead"].search([], limit=1)  # the snapshot is taken here
+                    barrier.wait()
+                    leads = env["crm.lead"].create(
+                        [{"name": f"K{i}", "type": "lead", "user_id": False} for i in range(10)]
+                    )
+                    created.extend(leads.ids)
 
-        try:
             run_in_parallel(create)
-            ids = [lead_id for batch in created for lead_id in batch]
-            self.assertEqual(len(ids), 20, "no lead lost")
+            self.assertEqual(len(created), 20, "no lead lost")
             with committed_env(self.registry) as env:
-                counts = Counter(lead.user_id.id for lead in env["crm.lead"].browse(ids))
+                counts = Counter(lead.user_id.id for lead in env["crm.lead"].browse(created))
                 self.assertEqual(counts[user_ids[0]], 5)
                 self.assertEqual(counts[user_ids[1]], 6)
                 self.assertEqual(counts[False], 9)
-        finally:
-            with committed_env(self.registry) as env:
-                env["crm.lead"].browse([i for batch in created for i in batch]).unlink()
-                env["lead_pipeline.routing.rule"].browse(rule_id).unlink()

@@ -1,30 +1,56 @@
 from odoo.tests import HttpCase, tagged
 
 
+def make_salesman(env, login, name):
+    """A salesperson who logs in with their login as password."""
+    return env["res.users"].create(
+        {
+            "name": name,
+            "login": login,
+            "password": login,
+            "groups_id": [(6, 0, env.ref("sales_team.group_sale_salesman").ids)],
+        }
+    )
+
+
+def make_pipeline(env, prefix, code, qualified_values, **type_values):
+    """A lead type with four statuses of its own: new, working, qualified
+    (with ``qualified_values``), converted; returns (type, statuses)."""
+    Status = env["lead_pipeline.status"]
+    statuses = Status.create(
+        [
+            {"name": f"{prefix} {name}", "category": category, "sequence": sequence, **values}
+            for sequence, (name, category, values) in enumerate(
+                [
+                    ("New", "new", {}),
+                    ("Called", "working", {}),
+                    ("Qualified", "qualified", qualified_values),
+                    ("Won", "converted", {}),
+                ],
+                start=1,
+            )
+        ]
+    )
+    lead_type = env["lead_pipeline.lead.type"].create(
+        {
+            "name": f"{prefix} Type",
+            "code": code,
+            "status_ids": [(6, 0, statuses.ids)],
+            "default_status_id": statuses[0].id,
+            **type_values,
+        }
+    )
+    return lead_type, statuses
+
+
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestStatusTour(HttpCase):
     def test_drag_to_status_with_missing_required_field(self):
-        Status = self.env["lead_pipeline.status"]
-        fresh = Status.create({"name": "Tour Fresh", "category": "new", "sequence": 1})
-        called = Status.create({"name": "Tour Called", "category": "working", "sequence": 2})
-        ready = Status.create(
-            {
-                "name": "Tour Ready",
-                "category": "qualified",
-                "sequence": 3,
-                "required_field_ids": [
-                    (6, 0, self.env.ref("crm.field_crm_lead__partner_name").ids)
-                ],
-            }
-        )
-        done = Status.create({"name": "Tour Done", "category": "converted", "sequence": 4})
-        lead_type = self.env["lead_pipeline.lead.type"].create(
-            {
-                "name": "Tour Type",
-                "code": "TOUR",
-                "status_ids": [(6, 0, (fresh | called | ready | done).ids)],
-                "default_status_id": fresh.id,
-            }
+        lead_type, (_fresh, called, ready, _done) = make_pipeline(
+            self.env,
+            "Tour",
+            "TOUR",
+            {"required_field_ids": [(6, 0, self.env.ref("crm.field_crm_lead__partner_name").ids)]},
         )
         lead = self.env["crm.lead"].create(
             {
@@ -44,14 +70,7 @@ class TestStatusTour(HttpCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestConvertTour(HttpCase):
     def test_salesperson_converts_lead_from_its_form(self):
-        salesman = self.env["res.users"].create(
-            {
-                "name": "Tour Salesman",
-                "login": "tour_salesman",
-                "password": "tour_salesman",
-                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
-            }
-        )
+        salesman = make_salesman(self.env, "tour_salesman", "Tour Salesman")
         lead_type = self.env.ref("lead_pipeline.lead_type_b2b_prospect")
         lead = self.env["crm.lead"].create(
             {
@@ -80,13 +99,7 @@ class TestConvertTour(HttpCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestRoutingTour(HttpCase):
     def test_admin_creates_rule_checks_dry_run_and_sees_lead_routed(self):
-        router = self.env["res.users"].create(
-            {
-                "name": "Tour Router",
-                "login": "tour_router",
-                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
-            }
-        )
+        router = make_salesman(self.env, "tour_router", "Tour Router")
         # leads typed in the form are routed too (the setting)
         self.env["ir.config_parameter"].set_param("lead_pipeline.route_form_leads", "True")
         self.env["crm.lead"].create(
@@ -136,35 +149,14 @@ class TestConfigureTour(HttpCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestWorkLeadTour(HttpCase):
     def test_salesperson_works_lead_through_kanban_to_qualified(self):
-        salesman = self.env["res.users"].create(
-            {
-                "name": "Work Salesman",
-                "login": "work_salesman",
-                "password": "work_salesman",
-                "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
-            }
-        )
-        Status = self.env["lead_pipeline.status"]
-        new = Status.create({"name": "Work New", "category": "new", "sequence": 1})
-        called = Status.create({"name": "Work Called", "category": "working", "sequence": 2})
-        qualified = Status.create(
-            {
-                "name": "Work Qualified",
-                "category": "qualified",
-                "sequence": 3,
-                "require_qualification": True,
-            }
-        )
-        won = Status.create({"name": "Work Won", "category": "converted", "sequence": 4})
-        lead_type = self.env["lead_pipeline.lead.type"].create(
-            {
-                "name": "Work Type",
-                "code": "WORK",
-                "sequence": -5,
-                "qualification_framework": "bant",
-                "status_ids": [(6, 0, (new | called | qualified | won).ids)],
-                "default_status_id": new.id,
-            }
+        salesman = make_salesman(self.env, "work_salesman", "Work Salesman")
+        lead_type, (_new, called, qualified, _won) = make_pipeline(
+            self.env,
+            "Work",
+            "WORK",
+            {"require_qualification": True},
+            sequence=-5,
+            qualification_framework="bant",
         )
         lead = self.env["crm.lead"].create(
             {

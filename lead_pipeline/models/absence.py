@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -120,18 +122,24 @@ class RoutingAbsence(models.Model):
                 {"user_id": user.id, "lead_pipeline_absent_user_id": False}
             )
         current = self.sudo().search([("current", "=", True), ("substitute_id", "!=", False)])
-        for absence in current:
-            target = resolve_substitute(absence.user_id.id, substitutes)[0]
-            if not target:
-                continue
-            due = Activity.search(
-                [
-                    ("res_model", "=", "crm.lead"),
-                    ("user_id", "=", absence.user_id.id),
-                    ("date_deadline", "<=", fields.Date.to_date(absence.date_to)),
-                ]
+        lend = {
+            absence.user_id.id: (target, fields.Date.to_date(absence.date_to))
+            for absence in current
+            if (target := resolve_substitute(absence.user_id.id, substitutes)[0])
+        }
+        if not lend:
+            return
+        # one search for every absent owner, then one write per substitute
+        due = Activity.search(
+            [("res_model", "=", "crm.lead"), ("user_id", "in", list(lend))]
+        ).filtered(lambda activity: activity.date_deadline <= lend[activity.user_id.id][1])
+        by_owner = defaultdict(lambda: Activity)
+        for activity in due:
+            by_owner[activity.user_id.id] |= activity
+        for owner_id, activities in by_owner.items():
+            activities.write(
+                {"user_id": lend[owner_id][0], "lead_pipeline_absent_user_id": owner_id}
             )
-            due.write({"user_id": target, "lead_pipeline_absent_user_id": absence.user_id.id})
 
     @api.model
     def _substitutes_at(self, when, absences=None):

@@ -1506,9 +1506,10 @@ class CrmLead(models.Model):
 
     def _lead_pipeline_apply_routing(self, plan):
         now = fields.Datetime.now()
+        # the rule's team, else the salesperson's own: once per plan line
+        teams = [rule.team_id or (user and user.sudo().sale_team_id) for _l, rule, user, _e in plan]
         by_target = defaultdict(list)
-        for lead, rule, user, _explanation in plan:
-            team = rule.team_id or (user and user.sudo().sale_team_id)
+        for (lead, _rule, user, _explanation), team in zip(plan, teams, strict=True):
             by_target[(user.id if user else False, team.id if team else False)].append(lead.id)
         for (user_id, team_id), lead_ids in by_target.items():
             values = {"lead_routed_date": now}
@@ -1529,14 +1530,12 @@ class CrmLead(models.Model):
                     "lead_id": lead.id,
                     "rule_id": rule.id,
                     "user_id": user.id if user else False,
-                    "team_id": (rule.team_id or (user and user.sudo().sale_team_id)).id
-                    if (rule.team_id or user)
-                    else False,
+                    "team_id": team.id if team else False,
                     "strategy": rule.strategy,
                     "explanation": explanation,
                     "date": now,
                 }
-                for lead, rule, user, explanation in plan
+                for (lead, rule, user, explanation), team in zip(plan, teams, strict=True)
             ]
         )
         if plan:

@@ -8,11 +8,11 @@ registry.category("web_tour.tours").add("lead_pipeline_status_required_field", {
         {
             content: "drag the lead to the status that needs a company name",
             trigger: ".o_kanban_record:contains('Tour Lead')",
-            run: "drag_and_drop (.o_kanban_group:has(.o_column_title:contains('Tour Ready')))",
+            run: "drag_and_drop (.o_kanban_group:has(.o_column_title:contains('Tour Qualified')))",
         },
         {
             content: "the error names the missing field",
-            trigger: ".modal-body:contains('fill in Company Name to enter status Tour Ready')",
+            trigger: ".modal-body:contains('fill in Company Name to enter status Tour Qualified')",
         },
         {
             trigger: ".modal-footer .btn-primary",
@@ -29,11 +29,11 @@ registry.category("web_tour.tours").add("lead_pipeline_status_required_field", {
         },
         {
             content: "enter the status from the status bar",
-            trigger: ".o_statusbar_status button:contains('Tour Ready')",
+            trigger: ".o_statusbar_status button:contains('Tour Qualified')",
             run: "click",
         },
         {
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Tour Ready')",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Tour Qualified')",
         },
         {
             trigger: ".o_form_view .o_form_saved",
