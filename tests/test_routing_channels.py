@@ -121,6 +121,80 @@ class TestDryRun(RoutingCase):
         leads._lead_pipeline_route("create", force=True)
         self.assertEqual([lead.user_id for lead in leads], planned)
 
+    def test_dry_run_of_a_pasted_sample(self):
+        """Leads that do not exist yet, pasted as CSV with labels or technical
+        names: routed in memory, nothing saved, turns untouched."""
+        slovakia, website = self.env.ref("base.sk"), self.env.ref("utm.utm_source_newsletter")
+        tag = self.env["crm.tag"].create({"name": "Roofing"})
+        rule_sk = self._rule(
+            [(self.anna, {})],
+            name="Slovak roofs",
+            sequence=-100,
+            domain=f"[('country_id', '=', {slovakia.id}), ('tag_ids', 'in', {tag.ids})]",
+        )
+        rule_rest = self._rule(
+            [(self.boris, {}), (self.cyril, {})], name="Rest", sequence=-50, active=False
+        )
+        self.env.cr.execute(f"SELECT last_value, is_called FROM {rule_rest._sequence_name()}")
+        sequence_before = self.env.cr.fetchone()
+        leads_before = self.Lead.with_context(active_test=False).search_count([])
+        sample = "\n".join(
+            [
+                "Opportunity;email_from;Country;Source;Tags;Expected Revenue",
+                f"Roof A;a@roof.example;Slovakia;{website.name};Roofing;1000",
+                f"Roof B;b@roof.example;SK;;Roofing, {tag.name};",
+                "Shed C;c@shed.example;Slovakia;;;2500.5",
+                "Shed D;d@shed.example;;;;",
+                "",
+            ]
+        )
+        wizard = (
+            self.env["lead_pipeline.routing.dry.run"]
+            .with_user(self.user_manager)
+            .create({"source": "sample", "sample": sample, "include_inactive_rules": True})
+        )
+        wizard.action_run()
+        self.assertEqual(wizard.summary, "4 of 4 leads would be routed.")
+        lines = wizard.line_ids
+        self.assertEqual(lines.mapped("sample_name"), ["Roof A", "Roof B", "Shed C", "Shed D"])
+        self.assertFalse(lines.lead_id)
+        self.assertEqual(lines.mapped("rule_id"), rule_sk | rule_rest)
+        self.assertEqual([line.rule_id for line in lines][:2], [rule_sk, rule_sk])
+        self.assertEqual(lines[:2].user_id, self.anna)
+        self.assertEqual(set(lines[2:].mapped("user_id")), {self.boris, self.cyril})
+        # nothing saved, no turn taken
+        self.assertEqual(self.Lead.with_context(active_test=False).search_count([]), leads_before)
+        self.env.cr.execute(f"SELECT last_value, is_called FROM {rule_rest._sequence_name()}")
+        self.assertEqual(self.env.cr.fetchone(), sequence_before)
+
+    def test_dry_run_sample_bad_input(self):
+        Wizard = self.env["lead_pipeline.routing.dry.run"].with_user(self.user_manager)
+        cases = {
+            "": "Paste a sample",
+            "Opportunity,Email": "no lead",
+            "Opportunity,Colour\nA,red": "Colour",
+            "Opportunity,Country\nA,Atlantis": "Line 2, Country: no single match for “Atlantis”",
+            "Opportunity,Expected Revenue\nA,lots": "“lots” is not a number",
+            "Opportunity,Priority\nA,urgent!": "not one of the choices",
+            "Opportunity\n" + "\n".join(f"L{i}" for i in range(201)): "at most 200",
+        }
+        for sample, message in cases.items():
+            wizard = Wizard.create({"source": "sample", "sample": sample})
+            with self.subTest(sample=sample[:30]), self.assertRaisesRegex(UserError, message):
+                wizard.action_run()
+            self.assertFalse(wizard.line_ids)
+
+    def test_dry_run_sample_of_hundreds(self):
+        self._rule([(self.anna, {}), (self.boris, {})], name="All")
+        sample = "name,email_from\n" + "\n".join(f"S{i},s{i}@sample.example" for i in range(200))
+        wizard = self.env["lead_pipeline.routing.dry.run"].create(
+            {"source": "sample", "sample": sample}
+        )
+        wizard.action_run()
+        self.assertEqual(wizard.summary, "200 of 200 leads would be routed.")
+        self.assertEqual(len(wizard.line_ids.filtered(lambda line: line.user_id == self.anna)), 100)
+        self.assertFalse(self.Lead.search_count([("email_from", "=like", "s%@sample.example")]))
+
     def test_dry_run_bad_input_and_access(self):
         wizard = self.env["lead_pipeline.routing.dry.run"].create({"domain": "[('nope', '=', 1)]"})
         with self.assertRaises(UserError):

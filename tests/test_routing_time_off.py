@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .test_routing import RoutingCase
@@ -40,6 +42,11 @@ class TestTimeOffCountsAsAway(RoutingCase):
     def _absences(self):
         return self.Absence.search([("user_id", "=", self.anna.id)])
 
+    def _during(self, absence):
+        """The middle of the absence: today's time off covers today's working
+        hours, which may not have begun (or have ended) when the test runs."""
+        return freeze_time(absence.date_from + (absence.date_to - absence.date_from) / 2)
+
     def test_approved_time_off_routes_to_the_default_substitute(self):
         self._rule([(self.anna, {})], fallback_user_id=self.cyril.id)
         leave = self._leave()
@@ -49,7 +56,8 @@ class TestTimeOffCountsAsAway(RoutingCase):
         absence = self._absences()
         self.assertEqual(absence.substitute_id, self.boris)
         self.assertEqual(absence.hr_leave_id, leave)
-        lead = self._new(1)
+        with self._during(absence):
+            lead = self._new(1)
         self.assertEqual(lead.user_id, self.boris)
         self.assertIn("substituting for", lead.lead_routing_log_ids.explanation)
         leave.action_refuse()
@@ -60,4 +68,5 @@ class TestTimeOffCountsAsAway(RoutingCase):
         self.anna.lead_pipeline_substitute_id = False
         self._rule([(self.anna, {}), (self.boris, {})])
         self._leave().action_approve()
-        self.assertEqual(set(self._new(4).mapped("user_id")), {self.boris})
+        with self._during(self._absences()):
+            self.assertEqual(set(self._new(4).mapped("user_id")), {self.boris})

@@ -180,7 +180,9 @@ class RoutingContext:
         Matcher = self.env["lead_pipeline.matcher"]
         keys = leads._match_keys()
         owners = {}
-        open_leads = Matcher._find_open_leads(keys, exclude_ids=leads.ids)
+        # a dry run's pasted sample holds leads in memory only, with no id yet
+        saved_ids = [lead_id for lead_id in leads.ids if isinstance(lead_id, int)]
+        open_leads = Matcher._find_open_leads(keys, exclude_ids=saved_ids)
         partners = Matcher._find_partners(keys)
         for lead, lead_match, partner_match in zip(leads, open_leads, partners, strict=True):
             for match in (lead_match, partner_match):

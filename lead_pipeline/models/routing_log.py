@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .routing_rule import STRATEGIES
 
@@ -17,3 +18,40 @@ class RoutingLog(models.Model):
     strategy = fields.Selection(STRATEGIES)
     explanation = fields.Text()
     date = fields.Datetime(default=fields.Datetime.now, required=True)
+
+    def _log_plan(self, plan, teams, date):
+        """Log a routing plan, [(lead, rule, user, explanation)], with the team
+        each lead got: one INSERT for the whole batch, as routing writes
+        thousands of lines at once and nothing else reacts to a new line."""
+        if not plan:
+            return
+        columns = list(zip(*plan, strict=True))
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO lead_pipeline_routing_log (
+                    lead_id, rule_id, user_id, team_id, strategy, explanation, date,
+                    create_uid, write_uid, create_date, write_date
+                )
+                SELECT line.lead_id, line.rule_id, NULLIF(line.user_id, 0),
+                       NULLIF(line.team_id, 0), line.strategy, line.explanation,
+                       %(date)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(leads)s::int[], %(rules)s::int[], %(users)s::int[],
+                              %(teams)s::int[], %(strategies)s::varchar[],
+                              %(explanations)s::text[])
+                    AS line(lead_id, rule_id, user_id, team_id, strategy, explanation)
+                """,
+                date=date,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                leads=[lead.id for lead in columns[0]],
+                rules=[rule.id for rule in columns[1]],
+                users=[user.id or 0 for user in columns[2]],
+                teams=[team.id if team else 0 for team in teams],
+                strategies=[rule.strategy for rule in columns[1]],
+                explanations=list(columns[3]),
+            )
+        )
+        self.env["crm.lead"].browse([lead.id for lead in columns[0]]).invalidate_recordset(
+            ["lead_routing_log_ids"]
+        )
