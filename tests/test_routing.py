@@ -2,7 +2,7 @@ from collections import Counter
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.lead_pipeline.logic.routing import Member, resolve_substitute, round_robin_slots
@@ -209,6 +209,21 @@ class TestRouting(RoutingCase):
         self.assertEqual(lead.user_id, existing.user_id)
         self.assertIn("owner continuity", lead.lead_routing_log_ids.explanation)
 
+    def test_owner_continuity_looks_past_records_without_owner(self):
+        """An unassigned open lead of the company does not hide the customer's
+        salesperson; a batch of hundreds of the same company keeps one face."""
+        self._create_leads(1, prefix="nobody", partner_name="Steady Co", user_id=False)
+        self.env["res.partner"].create(
+            {"name": "Steady Co", "is_company": True, "user_id": self.cyril.id}
+        )
+        self._rule([(self.anna, {}), (self.boris, {})], owner_continuity=True)
+        leads = self._new(250, partner_name="Steady Co")
+        self.assertEqual(leads.user_id, self.cyril)
+        self.assertIn(
+            self._new(1, partner_name="Unknown Co", email_from="x@unknown.example").user_id,
+            self.anna | self.boris,
+        )
+
     def test_routing_on_status_entry(self):
         self._rule(
             [(self.anna, {})],
@@ -239,6 +254,82 @@ class TestRouting(RoutingCase):
         )
         self.assertIn(f"Skipped: {self.boris.name} (paused)", log.explanation)
         self.assertIn("Routed by rule Main", lead.message_ids[0].body)
+
+    def test_notes_and_log_of_a_batch(self):
+        """Route Again on hundreds of leads: one escaped internal note per
+        lead by whoever routed, no notification, a log line each, and both
+        readable at once on the leads (the caches follow the batch insert)."""
+        self._rule([(self.anna, {}), (self.boris, {})], name="<b>Bold</b> & co")
+        leads = self._new(300, user_id=self.cyril.id)
+        self.assertFalse(leads.lead_routing_log_ids)
+        leads.message_ids.mapped("body")  # cached before routing on purpose
+        mails_before = self.env["mail.mail"].search_count([])
+        leads.with_user(self.user_all_leads).action_lead_pipeline_route()
+        notes = leads.message_ids.filtered(lambda message: "Routed by rule" in message.body)
+        self.assertEqual(len(notes), 300)
+        self.assertEqual(set(notes.mapped("res_id")), set(leads.ids))
+        note = leads[0].message_ids[0]
+        self.assertEqual(
+            note.body,
+            "<p>Routed by rule &lt;b&gt;Bold&lt;/b&gt; &amp; co to "
+            f"{leads[0].user_id.name} (Round-robin).</p>",
+        )
+        self.assertEqual(
+            (note.author_id, note.subtype_id, note.message_type, note.is_internal),
+            (
+                self.user_all_leads.partner_id,
+                self.env.ref("mail.mt_note"),
+                "notification",
+                True,
+            ),
+        )
+        self.assertEqual(note.create_uid, self.user_all_leads)
+        self.assertFalse(notes.notification_ids)
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+        logs = leads.lead_routing_log_ids
+        self.assertEqual(len(logs), 300)
+        self.assertEqual(logs.create_uid, self.user_all_leads)
+        self.assertEqual(logs.team_id, self.team)
+        # a salesperson reads the notes and their own log lines
+        mine = leads.filtered(lambda lead: lead.user_id == self.anna).with_user(self.anna)
+        self.assertEqual(len(mine), 150)
+        self.assertEqual(mine.lead_routing_log_ids.user_id, self.anna)
+        self.assertTrue(all(lead.message_ids for lead in mine))
+
+    def test_companies_checked_once_per_company_in_a_batch(self):
+        """Odoo's company check on a batch, made per company: the same
+        verdict, naming the wrong leads, and nothing written."""
+        own_type = self.Type.create(
+            {
+                "name": "First company only",
+                "code": "C1",
+                "company_id": self.company.id,
+                "status_ids": [(6, 0, self.test_statuses.ids)],
+            }
+        )
+        own = self._new(200)
+        other = self.Lead.create(
+            [
+                {"name": f"Other {i}", "type": "lead", "company_id": self.company_2.id}
+                for i in range(100)
+            ]
+        )
+        leads = own | other
+        types_before = {lead.id: lead.lead_type_id for lead in leads}
+        for records in (leads, other[50], other[:2] | own[:2]):
+            with self.subTest(count=len(records)):
+                with self.assertRaisesRegex(UserError, "Incompatible companies") as caught:
+                    with self.env.cr.savepoint():
+                        records.write({"lead_type_id": own_type.id})
+                self.assertIn("Other ", str(caught.exception))
+                self.assertNotIn("Routed ", str(caught.exception))
+                leads.invalidate_recordset()
+                self.assertEqual({lead.id: lead.lead_type_id for lead in leads}, types_before)
+        own.write({"lead_type_id": own_type.id})
+        self.assertEqual(own.lead_type_id, own_type)
+        own_type.company_id = False
+        leads.write({"lead_type_id": own_type.id})
+        self.assertEqual(leads.lead_type_id, own_type)
 
     def test_query_count_independent_of_batch_size_and_zero_without_rules(self):
         def create_queries(count):

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from ..logic.matching import KEY_ORDER, first_match, normalize_company_name, normalize_vat
 from ..logic.transitions import OPEN_CATEGORIES
@@ -66,10 +66,13 @@ class Matcher(models.AbstractModel):
 
     @api.model
     def _find(self, model_name, rows_keys, domain=None, key_types=KEY_ORDER, order="id"):
-        """For each row: (key type, value, candidates) or None.
+        """For each row: (key type, value, [record]) or None.
 
-        ``rows_keys`` is a list of {key type: value} dicts; candidates are
-        records of ``model_name`` within ``domain`` sharing that key.
+        ``rows_keys`` is a list of {key type: value} dicts; the record is the
+        first, in ``order``, of ``model_name`` within ``domain`` sharing that
+        key. Only the first is read (``DISTINCT ON`` the key): a common
+        company name may be shared by thousands of records, and reading them
+        all would make every batch cost as much as the base is large.
         """
         Model = self.env[model_name]
         candidates = {}
@@ -78,21 +81,39 @@ class Matcher(models.AbstractModel):
             if not values:
                 continue
             fname = f"match_{key_type}"
-            for record in Model.search([(fname, "in", list(values)), *(domain or [])], order=order):
-                candidates.setdefault((key_type, record[fname]), []).append(record)
+            query = Model._search([(fname, "in", list(values)), *(domain or [])])
+            order_by = Model._order_to_sql(order, query)  # may join: before FROM
+            key = SQL.identifier(query.table, fname)
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT ON (%s) %s, %s FROM %s WHERE %s ORDER BY %s, %s",
+                    key,
+                    key,
+                    SQL.identifier(query.table, "id"),
+                    query.from_clause,
+                    query.where_clause,
+                    key,
+                    order_by,
+                )
+            )
+            records = Model.browse([record_id for _value, record_id in rows])
+            for (value, _record_id), record in zip(rows, records, strict=True):
+                candidates[(key_type, value)] = [record]
         restricted = [{k: v for k, v in keys.items() if k in key_types} for keys in rows_keys]
         return [first_match(keys, candidates) for keys in restricted]
 
     @api.model
-    def _find_partners(self, rows_keys, companies_only=False, key_types=KEY_ORDER):
-        """Everyone already in the base: any active partner, company or person."""
-        domain = [("is_company", "=", True)] if companies_only else []
+    def _find_partners(self, rows_keys, companies_only=False, key_types=KEY_ORDER, domain=()):
+        """Everyone already in the base: any active partner, company or person
+        (within ``domain``, if given)."""
+        domain = [*domain, ("is_company", "=", True)] if companies_only else list(domain)
         return self._find("res.partner", rows_keys, domain, key_types, order="is_company desc, id")
 
     @api.model
-    def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER):
+    def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER, domain=()):
         """Leads still being worked; with Odoo's Leads setting off, open
-        opportunities (not won, not lost) too."""
+        opportunities (not won, not lost) too (within ``domain``, if given)."""
+        extra = list(domain)
         domain = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
         if "opportunity" in self.env["crm.lead"]._lead_pipeline_intake_types():
             domain = [
@@ -103,7 +124,7 @@ class Matcher(models.AbstractModel):
                 ("type", "=", "opportunity"),
                 ("stage_id.is_won", "=", False),
             ]
-        domain = [*domain, ("id", "not in", list(exclude_ids))]
+        domain = [*domain, ("id", "not in", list(exclude_ids)), *extra]
         return self._find("crm.lead", rows_keys, domain, key_types)
 
     @api.model

@@ -182,13 +182,11 @@ class RoutingContext:
         owners = {}
         # a dry run's pasted sample holds leads in memory only, with no id yet
         saved_ids = [lead_id for lead_id in leads.ids if isinstance(lead_id, int)]
-        open_leads = Matcher._find_open_leads(keys, exclude_ids=saved_ids)
-        partners = Matcher._find_partners(keys)
+        owned = [("user_id", "!=", False)]
+        open_leads = Matcher._find_open_leads(keys, exclude_ids=saved_ids, domain=owned)
+        partners = Matcher._find_partners(keys, domain=owned)
         for lead, lead_match, partner_match in zip(leads, open_leads, partners, strict=True):
-            for match in (lead_match, partner_match):
-                if match:
-                    owner = next((r.user_id for r in match[2] if r.user_id), None)
-                    if owner:
-                        owners[lead.id] = owner.id
-                        break
+            match = lead_match or partner_match
+            if match:
+                owners[lead.id] = match[2][0].user_id.id
         return owners
