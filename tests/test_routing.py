@@ -296,6 +296,30 @@ class TestRouting(RoutingCase):
         self.assertEqual(mine.lead_routing_log_ids.user_id, self.anna)
         self.assertTrue(all(lead.message_ids for lead in mine))
 
+    def test_bulk_notes_are_what_message_log_batch_writes(self):
+        """Above 200 leads the notes are inserted in one query: field for
+        field the messages ``_message_log_batch`` writes for a small batch."""
+        self._rule([(self.anna, {})], name="Same")
+        small, large = self._new(3, user_id=self.cyril.id), self._new(201, user_id=self.cyril.id)
+        routing = self.Lead.with_user(self.user_all_leads)
+        routing.browse(small.ids).action_lead_pipeline_route()
+        routing.browse(large.ids).action_lead_pipeline_route()
+        Message = self.env["mail.message"]
+        skip = {"id", "res_id", "date", "create_date", "write_date", "message_id", "display_name"}
+        skip |= {name for name, field in Message._fields.items() if not field.store}
+        names = [name for name in Message._fields if name not in skip]
+
+        def note(lead):
+            message = lead.message_ids.filtered(lambda m: "Routed by rule Same" in m.body)
+            self.assertEqual(len(message), 1)
+            return {name: value for name, value in message.read(names)[0].items() if name != "id"}
+
+        expected, got = note(small[0]), note(large[0])
+        self.maxDiff = None
+        self.assertEqual(got, expected)
+        self.assertEqual(expected["author_id"][0], self.user_all_leads.partner_id.id)
+        self.assertTrue(large[0].message_ids[0].message_id)
+
     def test_companies_checked_once_per_company_in_a_batch(self):
         """Odoo's company check on a batch, made per company: the same
         verdict, naming the wrong leads, and nothing written."""

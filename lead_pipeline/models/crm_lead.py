@@ -36,6 +36,8 @@ STATUS_KEYS = frozenset({"lead_status_id", "active", "lead_type_id"})
 LEAD_MIRRORED_FIELDS = {lead: contact for contact, lead in MIRRORED_FIELDS.items()}
 #: above this many leads, rule conditions are evaluated by the database
 SQL_FILTER_THRESHOLD = 200
+#: above this many leads, routing's chatter notes are written in one INSERT
+SQL_BATCH_THRESHOLD = 200
 
 
 class CrmLead(models.Model):
@@ -1567,12 +1569,18 @@ class CrmLead(models.Model):
 
     def _lead_pipeline_log_notes(self, texts):
         """Log an internal note on each lead of ``texts`` ({lead id: plain
-        text}), exactly what ``_message_log_batch`` logs (the current user's
-        partner as author, the note subtype, no notification, no follower),
-        in one INSERT: routing notes thousands of leads at once, and the
-        ORM's work per message (defaults, sanitizing, inverse caches) would
-        cost more than the routing itself. The text is escaped here."""
+        text}, escaped here) with ``_message_log_batch``; above
+        SQL_BATCH_THRESHOLD leads (Route Again, the retry job, imports), the
+        very same notes (the current user's partner as author, the note
+        subtype, no notification, no follower) in one INSERT, as the ORM's
+        work per message (defaults, sanitizing, inverse caches) would cost
+        more than the routing itself."""
         if not texts:
+            return
+        if len(texts) <= SQL_BATCH_THRESHOLD:
+            self.browse(list(texts)).sudo()._message_log_batch(
+                bodies={lead_id: Markup("<p>%s</p>") % text for lead_id, text in texts.items()}
+            )
             return
         author_id, email_from = self._message_compute_author(raise_on_email=False)
         now = fields.Datetime.now()
