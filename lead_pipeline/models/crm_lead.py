@@ -1548,6 +1548,10 @@ class CrmLead(models.Model):
         by_target = defaultdict(list)
         for (lead, _rule, user, _explanation), team in zip(plan, teams, strict=True):
             by_target[(user.id if user else False, team.id if team else False)].append(lead.id)
+        # what the team's recomputes read, read once before any write: read
+        # later, each chunk's read would flush the writes pending so far, and
+        # every lead would be updated twice
+        self.browse([lead.id for lead, *_rest in plan]).sudo().fetch(["lead_properties"])
         for (user_id, team_id), lead_ids in by_target.items():
             values = {"lead_routed_date": now}
             if user_id:
