@@ -320,6 +320,58 @@ class TestRouting(RoutingCase):
         self.assertEqual(expected["author_id"][0], self.user_all_leads.partner_id.id)
         self.assertTrue(large[0].message_ids[0].message_id)
 
+    def test_bulk_followers_are_what_odoo_auto_subscribes(self):
+        """Above 200 leads the followers are inserted in one query: the same
+        followers, with the same subtypes, as Odoo's auto-subscription on a
+        small batch: the salesperson, the team's followers with the subtypes
+        their team subscription implies (no internal ones for a portal
+        customer), and a follower already there left as it was."""
+        ref = self.env.ref
+        self.team.message_subscribe(
+            partner_ids=self.user_manager.partner_id.ids,
+            subtype_ids=[ref("crm.mt_salesteam_lead").id, ref("crm.mt_salesteam_lead_won").id],
+        )
+        customer = self.env["res.partner"].create({"name": "Customer watching the team"})
+        self.team.message_subscribe(
+            partner_ids=customer.ids,
+            subtype_ids=[ref("crm.mt_salesteam_lead_stage").id, ref("mail.mt_note").id],
+        )
+        self._rule([(self.anna, {})], name="Follow")
+        small, large = self._new(3, user_id=self.cyril.id), self._new(201, user_id=self.cyril.id)
+        already = self.user_employee.partner_id
+        (small[0] | large[0]).message_subscribe(already.ids, subtype_ids=ref("mail.mt_note").ids)
+
+        def followers(lead):
+            return {
+                follower.partner_id: set(follower.subtype_ids)
+                for follower in lead.message_follower_ids
+            }
+
+        expected = followers(small[0])  # before routing, to compare what is added
+        self.assertEqual(followers(large[0]), expected)
+        routing = self.Lead.with_user(self.user_all_leads)
+        routing.browse(small.ids).action_lead_pipeline_route()
+        routing.browse(large.ids).action_lead_pipeline_route()
+        self.env.invalidate_all()
+        expected = followers(small[0])
+        self.assertEqual(
+            set(expected),
+            {
+                self.cyril.partner_id,
+                self.anna.partner_id,
+                self.user_manager.partner_id,
+                customer,
+                already,
+            },
+        )
+        self.assertEqual(expected[already], set(ref("mail.mt_note")), "left as it was")
+        self.assertIn(ref("crm.mt_lead_won"), expected[self.user_manager.partner_id])
+        self.assertEqual(followers(large[0]), expected)
+        others = followers(small[-1])
+        self.assertNotIn(already, others)
+        self.assertTrue(all(followers(lead) == others for lead in large[1:]))
+        self.assertEqual(len(large.with_user(self.anna).filtered("message_is_follower")), 201)
+
     def test_companies_checked_once_per_company_in_a_batch(self):
         """Odoo's company check on a batch, made per company: the same
         verdict, naming the wrong leads, and nothing written."""

@@ -1552,6 +1552,9 @@ class CrmLead(models.Model):
         # later, each chunk's read would flush the writes pending so far, and
         # every lead would be updated twice
         self.browse([lead.id for lead, *_rest in plan]).sudo().fetch(["lead_properties"])
+        # above the threshold, the followers Odoo would add on each write are
+        # added below in one INSERT
+        bulk = len(plan) > SQL_BATCH_THRESHOLD
         for (user_id, team_id), lead_ids in by_target.items():
             values = {"lead_routed_date": now}
             if user_id:
@@ -1564,12 +1567,89 @@ class CrmLead(models.Model):
                 lead_pipeline_status_sync=True,
                 mail_notrack=True,
                 mail_auto_subscribe_no_notify=True,
+                tracking_disable=bulk,
             ).write(values)
+        if bulk:
+            self._lead_pipeline_subscribe(by_target)
         self.env["lead_pipeline.routing.log"]._log_plan(plan, teams, now)
         self._lead_pipeline_log_notes(
             {lead.id: explanation for lead, _rule, _user, explanation in plan}
         )
         return self.browse([lead.id for lead, _rule, user, _e in plan if user])
+
+    def _lead_pipeline_subscribe(self, by_target):
+        """Add the followers that Odoo's auto-subscription adds when a write
+        sets ``user_id`` and ``team_id``, in one INSERT for the whole batch
+        (the ORM creates followers one by one): the salesperson with the
+        default subtypes, and the team's followers with the lead subtypes their
+        team subscription implies; existing followers are left as they are.
+        ``by_target`` maps (user id, team id) to lead ids."""
+        Followers = self.env["mail.followers"].sudo()
+        child_ids, default_ids, internal_ids, parent, relation = self.env[
+            "mail.message.subtype"
+        ]._get_auto_subscription_subtypes(self._name)
+        team_ids = [team_id for _user_id, team_id in by_target if team_id]
+        team_partners = defaultdict(dict)  # team id: {partner id: subtype ids}
+        if team_ids and "team_id" in relation.get("crm.team", ()):
+            for (
+                _follower_id,
+                team_id,
+                partner_id,
+                subtype_ids,
+                share,
+                active,
+            ) in Followers._get_subscription_data(
+                [("crm.team", team_ids)], None, include_pshare=True, include_active=True
+            ):
+                implied = [parent[sid] for sid in subtype_ids if parent.get(sid)]
+                implied += [sid for sid in subtype_ids if sid not in parent and sid in child_ids]
+                if partner_id and active:
+                    team_partners[team_id][partner_id] = set(implied) - (
+                        set(internal_ids) if share else set()
+                    )
+        res_ids, partner_ids, subtypes = [], [], []
+        for (user_id, team_id), lead_ids in by_target.items():
+            partners = dict(team_partners.get(team_id, {}))
+            leads = self.browse(lead_ids)
+            for partner_id, subtype_ids, _template in leads._message_auto_subscribe_followers(
+                {"user_id": user_id}, default_ids
+            ):
+                partners.setdefault(partner_id, subtype_ids)
+            for partner_id, subtype_ids in partners.items():
+                res_ids += lead_ids
+                partner_ids += [partner_id] * len(lead_ids)
+                subtypes += [sorted(subtype_ids)] * len(lead_ids)
+        if not res_ids:
+            return
+        Followers.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH wanted AS (
+                    SELECT * FROM unnest(%(res_ids)s::int[], %(partner_ids)s::int[],
+                                         %(subtypes)s::text[])
+                        AS wanted(res_id, partner_id, subtype_ids)
+                ), added AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT %(model)s, res_id, partner_id FROM wanted
+                    ON CONFLICT DO NOTHING
+                    RETURNING id, res_id, partner_id
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                       (mail_followers_id, mail_message_subtype_id)
+                SELECT added.id, unnest(wanted.subtype_ids::int[])
+                  FROM added JOIN wanted USING (res_id, partner_id)
+                """,
+                model=self._name,
+                res_ids=res_ids,
+                partner_ids=partner_ids,
+                subtypes=["{" + ",".join(map(str, ids)) + "}" for ids in subtypes],
+            )
+        )
+        Followers.invalidate_model()
+        self.browse(res_ids).invalidate_recordset(
+            ["message_follower_ids", "message_partner_ids", "message_is_follower"]
+        )
 
     def _lead_pipeline_log_notes(self, texts):
         """Log an internal note on each lead of ``texts`` ({lead id: plain
