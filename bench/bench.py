@@ -295,6 +295,18 @@ def routing_lead_values(refs, offset, count):
     return values
 
 
+def vacuum(side):
+    """VACUUM ANALYZE the lead tables, outside any transaction."""
+    with side.registry.cursor() as cr:
+        cr.commit()
+        cr._cnx.autocommit = True  # pylint: disable=protected-access
+        try:
+            for table in ("crm_lead", "mail_message", "mail_followers"):
+                cr.execute(f"VACUUM ANALYZE {table}")
+        finally:
+            cr._cnx.autocommit = False  # pylint: disable=protected-access
+
+
 def set_rules(side, active):
     with side.registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
@@ -361,18 +373,24 @@ def bench_routing(native_db, ours_db):
             )
     set_rules(ours, True)
 
-    # linearity: 10,000 against 5,000 leads routed in one call
+    # linearity: 10,000 against 5,000 leads routed in one call; two rounds,
+    # sizes alternating, each on a vacuumed table (the earlier parts leave
+    # autovacuum work that would land on whichever run comes first), the
+    # quicker run of each size kept: a run of a few seconds is easily slowed
+    # by the machine, never sped up
     scale = {}
-    for size in (ROUTE, 2 * ROUTE):
+    for size in (ROUTE, 2 * ROUTE, ROUTE, 2 * ROUTE):
         set_rules(ours, False)
         with ours.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             offset += size
             ids = env["crm.lead"].create(routing_lead_values(refs[ours], offset, size)).ids
         set_rules(ours, True)
+        vacuum(ours)
         side = Side(ours_db)
         side.run(lambda env, ids=ids: env["crm.lead"].browse(ids).action_lead_pipeline_route())
-        scale[size] = side
+        if size not in scale or side.seconds < scale[size].seconds:
+            scale[size] = side
 
     print()
     print(f"Routing, {ROUTE:,} unassigned leads, 3 teams, 12 salespeople, 20 rules")
@@ -400,7 +418,10 @@ def bench_routing(native_db, ours_db):
         f"{'route 10,000 / route 5,000 (one call each)':<46} {scale[ROUTE].seconds:>9.2f} "
         f"{scale[2 * ROUTE].seconds:>16.2f} {scale[2 * ROUTE].seconds / scale[ROUTE].seconds:>7.2f}"
     )
-    print("  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s)")
+    print(
+        "  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s, "
+        "quicker of two runs each)"
+    )
 
 
 REPORT_LEADS = 100000
