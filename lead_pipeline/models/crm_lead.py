@@ -36,7 +36,8 @@ STATUS_KEYS = frozenset({"lead_status_id", "active", "lead_type_id"})
 LEAD_MIRRORED_FIELDS = {lead: contact for contact, lead in MIRRORED_FIELDS.items()}
 #: above this many leads, rule conditions are evaluated by the database
 SQL_FILTER_THRESHOLD = 200
-#: above this many leads, routing's chatter notes are written in one INSERT
+#: above this many leads, routing writes its chatter notes and the followers
+#: Odoo would add in one INSERT each
 SQL_BATCH_THRESHOLD = 200
 
 
@@ -1548,10 +1549,11 @@ class CrmLead(models.Model):
         by_target = defaultdict(list)
         for (lead, _rule, user, _explanation), team in zip(plan, teams, strict=True):
             by_target[(user.id if user else False, team.id if team else False)].append(lead.id)
+        routed = self.browse([lead.id for lead, *_rest in plan])
         # what the team's recomputes read, read once before any write: read
         # later, each chunk's read would flush the writes pending so far, and
         # every lead would be updated twice
-        self.browse([lead.id for lead, *_rest in plan]).sudo().fetch(["lead_properties"])
+        routed.sudo().fetch(["lead_properties"])
         # above the threshold, the followers Odoo would add on each write are
         # added below in one INSERT
         bulk = len(plan) > SQL_BATCH_THRESHOLD
@@ -1572,7 +1574,7 @@ class CrmLead(models.Model):
         if bulk:
             self._lead_pipeline_subscribe(by_target)
         self.env["lead_pipeline.routing.log"]._log_plan(plan, teams, now)
-        self._lead_pipeline_log_notes(
+        routed._lead_pipeline_log_notes(
             {lead.id: explanation for lead, _rule, _user, explanation in plan}
         )
         return self.browse([lead.id for lead, _rule, user, _e in plan if user])
@@ -1607,13 +1609,14 @@ class CrmLead(models.Model):
                     team_partners[team_id][partner_id] = set(implied) - (
                         set(internal_ids) if share else set()
                     )
+        salespeople = {
+            user_id: self._message_auto_subscribe_followers({"user_id": user_id}, default_ids)
+            for user_id in {user_id for user_id, _team_id in by_target}
+        }
         res_ids, partner_ids, subtypes = [], [], []
         for (user_id, team_id), lead_ids in by_target.items():
             partners = dict(team_partners.get(team_id, {}))
-            leads = self.browse(lead_ids)
-            for partner_id, subtype_ids, _template in leads._message_auto_subscribe_followers(
-                {"user_id": user_id}, default_ids
-            ):
+            for partner_id, subtype_ids, _template in salespeople[user_id]:
                 partners.setdefault(partner_id, subtype_ids)
             for partner_id, subtype_ids in partners.items():
                 res_ids += lead_ids
@@ -1661,10 +1664,9 @@ class CrmLead(models.Model):
         more than the routing itself."""
         if not texts:
             return
+        bodies = {lead_id: Markup("<p>%s</p>") % text for lead_id, text in texts.items()}
         if len(texts) <= SQL_BATCH_THRESHOLD:
-            self.browse(list(texts)).sudo()._message_log_batch(
-                bodies={lead_id: Markup("<p>%s</p>") % text for lead_id, text in texts.items()}
-            )
+            self.browse(list(texts)).sudo()._message_log_batch(bodies=bodies)
             return
         author_id, email_from = self._message_compute_author(raise_on_email=False)
         now = fields.Datetime.now()
@@ -1691,7 +1693,7 @@ class CrmLead(models.Model):
                 now=now,
                 uid=self.env.uid,
                 lead_ids=lead_ids,
-                bodies=[str(Markup("<p>%s</p>") % texts[lead_id]) for lead_id in lead_ids],
+                bodies=[str(bodies[lead_id]) for lead_id in lead_ids],
             )
         )
         self.browse(lead_ids).invalidate_recordset(

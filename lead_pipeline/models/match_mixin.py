@@ -113,19 +113,18 @@ class Matcher(models.AbstractModel):
     def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER, domain=()):
         """Leads still being worked; with Odoo's Leads setting off, open
         opportunities (not won, not lost) too (within ``domain``, if given)."""
-        extra = list(domain)
-        domain = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
+        open_domain = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
         if "opportunity" in self.env["crm.lead"]._lead_pipeline_intake_types():
-            domain = [
+            open_domain = [
                 "|",
                 "&",
-                *domain,
+                *open_domain,
                 "&",
                 ("type", "=", "opportunity"),
                 ("stage_id.is_won", "=", False),
             ]
-        domain = [*domain, ("id", "not in", list(exclude_ids)), *extra]
-        return self._find("crm.lead", rows_keys, domain, key_types)
+        open_domain = [*open_domain, ("id", "not in", list(exclude_ids)), *domain]
+        return self._find("crm.lead", rows_keys, open_domain, key_types)
 
     @api.model
     def _reason(self, key_type, record):
