@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
 # Shared helpers for `make run`, `make test` and `make bench`.
-# Odoo is the host platform: it must already be importable by python3
-# (or its source folder given as ODOO_PATH). Nothing here installs Odoo.
+# Odoo is the host platform: when no Python given here imports Odoo 18.0,
+# tools/bootstrap.py sets it up in a per-user cache (source from ODOO_SRC,
+# a virtualenv beside it). PYTHON=... (or ODOO_PATH=<source folder>) names an
+# existing Odoo instead.
 set -euo pipefail
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON="${PYTHON:-python3}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_OS_USER="${PG_OS_USER:-leadpipe}"
 DB_ROLE="${DB_ROLE:-odoo}"
 
 if [ -n "${ODOO_PATH:-}" ]; then
     export PYTHONPATH="${ODOO_PATH}${PYTHONPATH:+:$PYTHONPATH}"
+    PYTHON="${PYTHON:-python3}"
 fi
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# check_prerequisites [--tools] [--browser]: Odoo 18.0 importable by $PYTHON
+# (set up by tools/bootstrap.py when needed), PostgreSQL 15, and with --browser
+# a Chromium for the tours; --tools adds the test and lint tools.
 check_prerequisites() {
+    local python
+    python="$(PYTHON="${PYTHON:-}" "${BOOTSTRAP_PYTHON:-python3}" "$PROJECT_DIR/tools/bootstrap.py" "$@")" || exit 1
+    PYTHON="$python"
+    export PYTHON
     "$PYTHON" "$PROJECT_DIR/tools/check_env.py" || exit 1
     [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 server binaries not found in $PG_BIN (set PG_BIN, or install Debian's postgresql-15)."
 }
 
+# Odoo's addons folders: odoo/addons (a release or nightly tree holds every
+# addon there), plus the git checkout's top-level addons/ when crm lives there.
 odoo_addons_path() {
-    "$PYTHON" -c 'import odoo, os; print(os.path.join(os.path.dirname(odoo.__file__), "addons"))'
+    "$PYTHON" -c 'import odoo, os
+base = os.path.join(os.path.dirname(odoo.__file__), "addons")
+paths = [base]
+if not os.path.isdir(os.path.join(base, "crm")):
+    paths.append(os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons"))
+print(",".join(paths))'
 }
 
 free_port() {

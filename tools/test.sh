@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# `make test`: a throwaway cluster, a fresh database with lead_pipeline, then
+# `make test`: Odoo set up when missing (tools/bootstrap.py) and checked to set
+# up from scratch, a throwaway cluster, a fresh database with lead_pipeline, then
 # (1) Odoo's own crm and sales_team tests with lead_pipeline installed,
 # (2) lint, (3) the addon wheels, (4) the tests/ suite under pytest-odoo,
 # whose summary ends the run.
 source "$(dirname "$0")/common.sh"
 cd "$PROJECT_DIR"
-check_prerequisites
+check_prerequisites --tools --browser
 
 log "Test dependencies"
-"$PYTHON" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
-"$PYTHON" -c "import psycopg2" 2>/dev/null || "$PYTHON" -m pip install -q psycopg2-binary
-if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+if ! "$PYTHON" -c "import pytest_odoo, websocket, freezegun, ruff, pylint_odoo, whool, build" 2>/dev/null; then
+    # only a Python named by PYTHON gets here: the project's own virtualenv has them
+    if "$PYTHON" -c "import sys; sys.exit(sys.prefix == sys.base_prefix)"; then
+        "$PYTHON" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
     else
-        die "Chromium is needed for the UI tours: install Debian's chromium package."
+        die "PYTHON=$PYTHON lacks the test tools and is not a virtualenv: run $PYTHON -m pip install -r tests/requirements.txt, or unset PYTHON."
     fi
 fi
 "$PYTHON" -c "import websocket" || die "websocket-client is missing: Odoo would skip every tour."
+
+if [ "${LP_SKIP_BOOTSTRAP_CHECK:-}" != 1 ]; then
+    log "Bootstrap check: a throwaway Odoo set-up from the source on this machine"
+    bash "$PROJECT_DIR/tools/check_bootstrap.sh" || die "Setting Odoo up from scratch failed; see above."
+fi
 
 RUN_DIR="$(mktemp -d /tmp/lead_pipeline_test.XXXXXX)"
 chmod 755 "$RUN_DIR"
