@@ -30,6 +30,7 @@
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "wizards/convert_wizard_views.xml",
+        "wizards/bookkeeping_wizard_views.xml",
         "wizards/quick_entry_views.xml",
         "wizards/routing_dry_run_views.xml",
         "views/lead_pipeline_menus.xml",
@@ -43,4 +44,5 @@
         ],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -1,3 +1,8 @@
+from odoo.tools import SQL
+
+from .models.internal import internal_write
+
+
 def post_init_hook(env):
     """Switch Odoo's Leads feature on once, the way an admin would, and put
     the leads that existed before the install into their default pipeline.
@@ -28,6 +33,21 @@ def _assign_default_types(env):
         for lead_type in lost.lead_type_id:
             disqualified = lead_type._first_status("disqualified")
             if disqualified:
-                lost.filtered(lambda lead, t=lead_type: lead.lead_type_id == t).with_context(
-                    lead_pipeline_status_sync=True
-                ).write({"lead_status_id": disqualified.id})
+                internal_write(
+                    lost.filtered(lambda lead, t=lead_type: lead.lead_type_id == t),
+                    {"lead_status_id": disqualified.id},
+                    sync=True,
+                )
+
+
+def uninstall_hook(env):
+    """Drop the round-robin sequences of the routing rules (one per rule):
+    Odoo removes the addon's tables, not sequences it did not declare."""
+    env.cr.execute(
+        """
+        SELECT relname FROM pg_class
+         WHERE relkind = 'S' AND relname LIKE 'lead\\_pipeline\\_routing\\_rule\\_%\\_seq'
+        """
+    )
+    for (name,) in env.cr.fetchall():
+        env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(name)))

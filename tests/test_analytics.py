@@ -4,6 +4,8 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.lead_pipeline.models.internal import internal_write
+
 from .common import LeadPipelineCase
 
 T0 = datetime(2026, 10, 5, 8, 0)
@@ -31,7 +33,7 @@ class TestLeadAnalytics(LeadPipelineCase):
                     )
                 ]
             )
-            cls.leads.lead_status_date = T0
+            internal_write(cls.leads, {"lead_status_date": T0}, sync=True)
         # Odoo stamps create_date with the database clock, which freezegun
         # does not stop: set it as the fixture says
         cls.env.flush_all()
@@ -49,8 +51,10 @@ class TestLeadAnalytics(LeadPipelineCase):
         with freeze_time(T0 + timedelta(hours=20)):
             b.lead_status_id = cls.status_test_ready
         with freeze_time(T0 + timedelta(hours=30)):
-            a.write(
-                {"lead_status_id": cls.status_test_won.id, "lead_converted_date": datetime.now()}
+            internal_write(
+                a,
+                {"lead_status_id": cls.status_test_won.id, "lead_converted_date": datetime.now()},
+                converting=True,
             )
         cls.env.flush_all()
 

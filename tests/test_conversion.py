@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.lead_pipeline.wizards.convert_wizard import ConvertWizard
+from odoo.addons.lead_pipeline.models.internal import internal_write
 
 from .common import LeadPipelineCase, committed_env, run_in_parallel
 
@@ -170,7 +170,7 @@ class TestConversionRefusals(ConversionCase):
         good = self._qualified()
         bad = self._qualified(partner_name="Will be removed")
         wizard = self._wizard(good | bad)
-        bad.with_context(lead_pipeline_status_sync=True).partner_name = False
+        internal_write(bad, {"partner_name": False}, sync=True)
         before = self._partner_count()
         with self.assertRaises(ValidationError) as caught:
             wizard.action_convert()
@@ -185,7 +185,9 @@ class TestConversionRefusals(ConversionCase):
         # a step failing after the partners were created (as an extension's
         # constraint would): the real database must hold none of them
         failing = patch.object(
-            ConvertWizard, "_convert_history", side_effect=ValidationError("late failure")
+            type(self.env["crm.lead"]),
+            "_lead_pipeline_convert_history",
+            side_effect=ValidationError("late failure"),
         )
         with failing, self.assertRaises(ValidationError):
             wizard.action_convert()
@@ -262,7 +264,7 @@ class TestConcurrentConversion(ConversionCase):
                  "contact_name": "Racer", "email_from": "racer@race.example"}
             )  # fmt: skip
             statuses = lead.lead_type_id._get_convert_statuses()
-            lead.with_context(lead_pipeline_force_status=True).lead_status_id = statuses[:1]
+            internal_write(lead, {"lead_status_id": statuses[:1].id}, force_status=True)
             lead_id = lead.id
         results = []
 

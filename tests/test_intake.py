@@ -3,7 +3,7 @@ import xmlrpc.client
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
-from .common import LeadPipelineCase
+from .common import Door, LeadPipelineCase
 
 
 class IntakeCase(LeadPipelineCase):
@@ -18,7 +18,7 @@ class IntakeCase(LeadPipelineCase):
                 "user_id": cls.user_salesman_2.id,
             }
         )
-        cls.Api = cls.Lead.with_context(lead_pipeline_channel="api")
+        cls.Api = Door(cls.Lead, "api")
 
     def _policy(self, **values):
         return self.env["lead_pipeline.intake.policy"].create(values)

@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .common import LeadPipelineCase
+from .common import Door, LeadPipelineCase
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -28,7 +28,7 @@ class TestSimpleMode(LeadPipelineCase):
         )
         self.assertEqual(opportunity.user_id, self.user_salesman)
         self.assertTrue(opportunity.lead_routing_log_ids)
-        flagged = self.Lead.with_context(lead_pipeline_channel="api").create(
+        flagged = Door(self.Lead, "api").create(
             {"name": "Again", "type": "opportunity", "email_from": "o@simple.example"}
         )
         self.assertEqual(flagged.lead_duplicate_of_id, opportunity, "intake checks apply")

@@ -4,6 +4,8 @@ from odoo.tools import email_normalize
 
 from odoo.addons.mail.controllers.thread import ThreadController
 
+from ..models.internal import scoped
+
 
 class LeadPipelineThreadController(ThreadController):
     """Replying to a lead's suggested recipient must not create a contact:
@@ -26,9 +28,11 @@ class LeadPipelineThreadController(ThreadController):
                         kwargs["partner_emails"] = remaining
                     else:
                         kwargs.pop("partner_emails")
-                    # mail's controller applies this context before it reads
-                    # the thread that message_post runs on
-                    context = dict(context or {}, lead_pipeline_email_to=direct)
+                    # for message_post on this very lead, further down
+                    with scoped(lead_pipeline_email_to=(("crm.lead", lead.id), direct)):
+                        return super().mail_message_post(
+                            thread_model, thread_id, post_data, context=context, **kwargs
+                        )
         return super().mail_message_post(
             thread_model, thread_id, post_data, context=context, **kwargs
         )

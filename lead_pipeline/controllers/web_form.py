@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import email_normalize
 
+from ..models.internal import intake_channel, internal_create
 from ..models.web_form import HARD_MAX_LENGTH
 
 _logger = logging.getLogger(__name__)
@@ -177,13 +178,11 @@ class WebFormController(http.Controller):
             ir_http._verify_request_recaptcha_token("lead_pipeline_form")
 
     def _create_lead(self, form, values):
-        Lead = (
-            request.env["crm.lead"]
-            .sudo()
-            .with_context(lead_pipeline_channel="web_form", default_type="lead")
-        )
+        Lead = request.env["crm.lead"].sudo().with_context(default_type="lead")
+        # what the form accepts never includes what the addon keeps itself
+        bookkeeping = Lead._lead_pipeline_bookkeeping_fields()
         vals = {
-            **values,
+            **{fname: value for fname, value in values.items() if fname not in bookkeeping},
             "type": "lead",
             "name": values.get("name")
             or values.get("partner_name")
@@ -202,6 +201,10 @@ class WebFormController(http.Controller):
             vals.update(
                 lead_consent_text=form.consent_text, lead_consent_date=fields.Datetime.now()
             )
+        with intake_channel("web_form"):
+            return self._create_or_attach(form, Lead, vals)
+
+    def _create_or_attach(self, form, Lead, vals):
         target = Lead._lead_pipeline_attach_target([vals], "web_form")[0]
         if target:
             target.message_post(
@@ -218,7 +221,7 @@ class WebFormController(http.Controller):
             )
             return target
         try:
-            lead = Lead.create(vals)
+            lead = internal_create(Lead, [vals], bookkeeping=True)
         except (UserError, ValidationError):
             return None  # refused by the intake policy: the sender learns nothing
         if form.auto_reply_template_id and lead.email_from:

@@ -6,6 +6,13 @@ from . import status_history
 from . import qualification_criterion
 from . import lead_qualification
 from . import crm_lead
+from . import crm_lead_status
+from . import crm_lead_contact
+from . import crm_lead_intake
+from . import crm_lead_conversion
+from . import crm_lead_conversion_undo
+from . import crm_lead_routing
+from . import crm_lead_qualification
 from . import res_config_settings
 from . import res_partner
 from . import utm_source
@@ -17,7 +24,9 @@ from . import absence
 from . import routing_log
 from . import res_users
 from . import mail_activity
+from . import mail_message
 from . import crm_team
 from . import digest
 from . import lead_pipeline_report
 from . import lead_pipeline_status_report
+from . import mail_thread

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import email_normalize
 
+from .internal import internal_write, take_flags
+
 # lead contact field -> crm.lead field it mirrors for the primary contact
 MIRRORED_FIELDS = {
     "name": "contact_name",
@@ -63,15 +65,17 @@ class LeadContact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        flags = take_flags(self)
         contacts = super().create(vals_list)
-        if not self.env.context.get("lead_pipeline_mirroring"):
+        if not flags.get("mirroring"):
             contacts._ensure_one_primary()
             contacts.filtered("primary")._mirror_to_lead()
         return contacts
 
     def write(self, vals):
+        flags = take_flags(self)
         res = super().write(vals)
-        if self.env.context.get("lead_pipeline_mirroring"):
+        if flags.get("mirroring"):
             return res
         if vals.get("primary"):
             self._ensure_one_primary()
@@ -86,7 +90,6 @@ class LeadContact(models.Model):
         if not leads:
             return
         all_contacts = self.search([("lead_id", "in", leads.ids)])
-        quiet = self.with_context(lead_pipeline_mirroring=True)
         demote = self.browse()
         promote = self.browse()
         for lead in leads:
@@ -97,16 +100,14 @@ class LeadContact(models.Model):
             if chosen and not chosen.primary:
                 promote |= chosen
         if demote:
-            quiet.browse(demote.ids).write({"primary": False})
+            internal_write(demote, {"primary": False}, mirroring=True)
         if promote:
-            quiet.browse(promote.ids).write({"primary": True})
+            internal_write(promote, {"primary": True}, mirroring=True)
             promote._mirror_to_lead()
 
     def _mirror_to_lead(self):
         for contact in self:
-            contact.lead_id.with_context(lead_pipeline_mirroring=True).write(
-                contact._prepare_lead_values()
-            )
+            internal_write(contact.lead_id, contact._prepare_lead_values(), mirroring=True)
 
     def _prepare_lead_values(self):
         self.ensure_one()

@@ -11,3 +11,11 @@ class MailActivity(models.Model):
         readonly=True,
         help="Given to a substitute while this user is away; back when they return.",
     )
+    lead_pipeline_origin_lead_id = fields.Many2one(
+        "crm.lead",
+        string="Moved from Lead",
+        index="btree_not_null",
+        readonly=True,
+        help="Moved to the customer when this lead was converted; back if the "
+        "conversion is undone.",
+    )

@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .internal import take_flags
 
 
 class ResPartner(models.Model):
@@ -25,5 +28,31 @@ class ResPartner(models.Model):
                     phone=partner.phone or partner.mobile,
                     company_name=partner.name if partner.is_company else None,
                     country=partner.country_id,
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not take_flags(self).get("bookkeeping"):
+            self._lead_pipeline_check_origin(
+                {fname for vals in vals_list for fname in vals}
+                | {key[8:] for key in self.env.context if key.startswith("default_")}
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not take_flags(self).get("bookkeeping"):
+            self._lead_pipeline_check_origin(set(vals))
+        return super().write(vals)
+
+    @api.model
+    def _lead_pipeline_check_origin(self, fnames):
+        """The origin lead is the conversion's record of what it created
+        (undoing it deletes only those): no client sets it."""
+        if "lead_pipeline_origin_lead_id" in fnames:
+            raise UserError(
+                self.env._(
+                    "The origin lead of a customer is set by the conversion only: %(field)s.",
+                    field=self._fields["lead_pipeline_origin_lead_id"].string,
                 )
             )

@@ -8,8 +8,6 @@ from odoo.tools import SQL
 from ..logic.routing import (
     Member,
     day_start_utc,
-    has_room,
-    least_loaded,
     resolve_substitute,
     round_robin_slots,
 )
@@ -29,7 +27,7 @@ class RoutingContext:
         users = users.sudo()
         self.names = {user.id: user.name for user in users}
         day_starts = {user.id: day_start_utc(now, user.tz) for user in users}
-        counted = any(rule.strategy in ("least_loaded", "capacity") for rule in rules)
+        counted = any(rule._routing_counts_loads() for rule in rules)
         self.open_counts, self.daily_counts = {}, {}
         if counted and users:
             self._count_loads(day_starts)
@@ -111,9 +109,9 @@ class RoutingContext:
         ]
         owners = self._owners(leads) if rule.owner_continuity else {}
         turns = []
-        if rule.strategy in ("round_robin", "capacity"):
+        if rule._routing_takes_turns():
             turns = rule._peek_turns(len(leads)) if self.dry_run else rule._next_turns(len(leads))
-        slots = round_robin_slots([m for m in members if not m.paused]) if turns else []
+        slots = round_robin_slots([m for m in members if not m.paused])
         for position, lead in enumerate(leads):
             skipped = [
                 self.env._("%(user)s (paused)", user=self._name(m.user_id))
@@ -147,32 +145,9 @@ class RoutingContext:
             yield lead, Users.browse(user_id), explanation
 
     def _pick(self, rule, members, slots, start, skipped):
-        if rule.strategy == "fixed":
-            return self._available(rule.fixed_user_id.id, skipped)
-        active = [m for m in members if not m.paused]
-        if rule.strategy == "least_loaded":
-            pool = list(active)
-            while pool:
-                member = least_loaded(pool, self.open_counts)
-                user_id, note = self._available(member.user_id, skipped)
-                if user_id:
-                    return user_id, note
-                pool.remove(member)
-            return None, ""
-        if not slots:
-            return None, ""
-        for offset in range(len(slots)):
-            member = slots[(start + offset) % len(slots)]
-            user_id, note = self._available(member.user_id, skipped)
-            if not user_id:
-                continue
-            if rule.strategy == "capacity" and not has_room(
-                member, self.open_counts.get(user_id, 0), self.daily_counts.get(user_id, 0)
-            ):
-                skipped.append(self.env._("%(user)s (full)", user=self._name(user_id)))
-                continue
-            return user_id, note
-        return None, ""
+        """The strategy's own method on the rule (``_route_<strategy>``),
+        so that an addon adds a strategy with ``selection_add`` and a method."""
+        return getattr(rule, f"_route_{rule.strategy}")(self, members, slots, start, skipped)
 
     def _owners(self, leads):
         """Owner of the same company or person: an open lead's salesperson,

@@ -4,7 +4,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..logic.routing import peek_turns
+from ..logic.routing import has_room, least_loaded, peek_turns
 
 STRATEGIES = [
     ("round_robin", "Round-robin"),
@@ -39,6 +39,7 @@ class RoutingRule(models.Model):
     )
     team_id = fields.Many2one("crm.team", string="Sales Team", check_company=True)
     member_ids = fields.One2many("lead_pipeline.routing.member", "rule_id", string="Members")
+    # an addon adds a strategy with selection_add and a _route_<strategy> method
     strategy = fields.Selection(STRATEGIES, required=True, default="round_robin")
     fixed_user_id = fields.Many2one("res.users", string="Fixed Salesperson")
     fallback_user_id = fields.Many2one(
@@ -146,3 +147,56 @@ class RoutingRule(models.Model):
         )
         last_value, is_called = self.env.cr.fetchone()
         return peek_turns(last_value, is_called, count)
+
+    # ------------------------------------------------------------
+    # STRATEGIES: _route_<strategy>(routing, members, slots, turn, skipped)
+    # returns (user id or None, note); ``routing`` is the batch's
+    # RoutingContext (loads, absences), ``slots`` the weighted round-robin
+    # cycle of the members not paused, ``turn`` this lead's turn in it, and
+    # ``skipped`` collects who was passed over and why.
+    # ------------------------------------------------------------
+
+    def _routing_takes_turns(self):
+        """Whether the strategy takes round-robin turns (a sequence)."""
+        self.ensure_one()
+        return self.strategy in ("round_robin", "capacity")
+
+    def _routing_counts_loads(self):
+        """Whether the strategy reads members' open and daily loads."""
+        self.ensure_one()
+        return self.strategy in ("least_loaded", "capacity")
+
+    def _route_fixed(self, routing, members, slots, turn, skipped):
+        return routing._available(self.fixed_user_id.id, skipped)
+
+    def _route_least_loaded(self, routing, members, slots, turn, skipped):
+        pool = [member for member in members if not member.paused]
+        while pool:
+            member = least_loaded(pool, routing.open_counts)
+            user_id, note = routing._available(member.user_id, skipped)
+            if user_id:
+                return user_id, note
+            pool.remove(member)
+        return None, ""
+
+    def _route_round_robin(self, routing, members, slots, turn, skipped):
+        return self._route_next_slot(routing, slots, turn, skipped, with_room=False)
+
+    def _route_capacity(self, routing, members, slots, turn, skipped):
+        return self._route_next_slot(routing, slots, turn, skipped, with_room=True)
+
+    def _route_next_slot(self, routing, slots, turn, skipped, with_room):
+        """The first available member from this turn on in the cycle; with
+        ``with_room``, one under their open and daily maximums."""
+        for offset in range(len(slots)):
+            member = slots[(turn + offset) % len(slots)]
+            user_id, note = routing._available(member.user_id, skipped)
+            if not user_id:
+                continue
+            if with_room and not has_room(
+                member, routing.open_counts.get(user_id, 0), routing.daily_counts.get(user_id, 0)
+            ):
+                skipped.append(self.env._("%(user)s (full)", user=routing._name(user_id)))
+                continue
+            return user_id, note
+        return None, ""

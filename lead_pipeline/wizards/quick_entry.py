@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.internal import intake_channel
+
 
 class QuickEntry(models.TransientModel):
     """Business card or trade-fair quick entry: a lead and its contact person
@@ -73,11 +75,8 @@ class QuickEntry(models.TransientModel):
         self._check_values(self)
         if any(self.mapped("as_customer")):
             return self._create_customers()
-        leads = (
-            self.env["crm.lead"]
-            .with_context(lead_pipeline_channel="api")
-            .create([entry._prepare_lead_values() for entry in self])
-        )
+        with intake_channel("api"):
+            leads = self.env["crm.lead"].create([entry._prepare_lead_values() for entry in self])
         return {
             "type": "ir.actions.act_window",
             "res_model": "crm.lead",
@@ -86,37 +85,58 @@ class QuickEntry(models.TransientModel):
         }
 
     def _create_customers(self):
-        Partner = self.env["res.partner"]
+        """Straight into the customer base, through the same matching as
+        conversion: an existing company or person is used, not duplicated."""
         self.ensure_one()
-        company = Partner
+        Partner = self.env["res.partner"]
+        Matcher = self.env["lead_pipeline.matcher"]
+        company, company_found = Partner, False
         if self.partner_name:
-            company = Partner.create(
-                {
-                    "name": self.partner_name,
-                    "is_company": True,
-                    "vat": self.vat,
-                    "website": self.website,
-                    "city": self.city,
-                    "country_id": self.country_id.id,
-                    "user_id": self.env.uid,
-                }
+            keys = Partner._match_keys_from(
+                vat=self.vat, company_name=self.partner_name, country=self.country_id
             )
+            match = Matcher._find_partners(
+                [{key[6:]: value or None for key, value in keys.items()}], companies_only=True
+            )[0]
+            company = match[2][0] if match else Partner
+            company_found = bool(company)
+            if not company:
+                company = Partner.create(
+                    {
+                        "name": self.partner_name,
+                        "is_company": True,
+                        "vat": self.vat,
+                        "website": self.website,
+                        "city": self.city,
+                        "country_id": self.country_id.id,
+                        "user_id": self.env.uid,
+                    }
+                )
         customer = company
         if self.contact_name:
-            customer = Partner.create(
-                {
-                    "name": self.contact_name,
-                    "parent_id": company.id,
-                    "function": self.function,
-                    "email": self.email,
-                    "phone": self.phone,
-                    "mobile": self.mobile,
-                    "city": self.city,
-                    "country_id": self.country_id.id,
-                    "user_id": self.env.uid,
-                }
+            keys = Partner._match_keys_from(
+                email=self.email, phone=self.phone or self.mobile, country=self.country_id
             )
-        elif company:
+            match = Matcher._find_partners(
+                [{key[6:]: value or None for key, value in keys.items()}],
+                key_types=("email", "phone"),
+            )[0]
+            customer = match[2][0] if match else Partner
+            if not customer:
+                customer = Partner.create(
+                    {
+                        "name": self.contact_name,
+                        "parent_id": company.id,
+                        "function": self.function,
+                        "email": self.email,
+                        "phone": self.phone,
+                        "mobile": self.mobile,
+                        "city": self.city,
+                        "country_id": self.country_id.id,
+                        "user_id": self.env.uid,
+                    }
+                )
+        elif company and not company_found:
             company.write({"email": self.email, "phone": self.phone, "mobile": self.mobile})
         return {
             "type": "ir.actions.act_window",

@@ -1,0 +1,573 @@
+"""Conversion of qualified leads into customers (and opportunities), and its
+undo."""
+
+from collections import defaultdict
+
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html2plaintext, is_html_empty, parse_contact_from_email
+
+from ..logic.matching import group_rows
+from . import mail_bulk
+from .internal import internal_create, internal_write, scoped, scoped_value
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    lead_converted_date = fields.Datetime("Converted On", readonly=True, copy=False)
+    lead_converted_by_id = fields.Many2one("res.users", "Converted By", readonly=True, copy=False)
+    lead_converted_partner_ids = fields.Many2many(
+        "res.partner",
+        "lead_pipeline_lead_converted_partner_rel",
+        "lead_id",
+        "partner_id",
+        string="Converted Into",
+        readonly=True,
+        copy=False,
+        help="The customer company and contacts the conversion produced or linked.",
+    )
+    lead_created_partner_ids = fields.Many2many(
+        "res.partner",
+        "lead_pipeline_lead_created_partner_rel",
+        "lead_id",
+        "partner_id",
+        string="Created by Conversion",
+        readonly=True,
+        copy=False,
+    )
+    lead_can_convert = fields.Boolean(compute="_compute_lead_can_convert")
+
+    @api.depends("lead_status_id", "lead_type_id", "lead_converted_date", "type", "active")
+    def _compute_lead_can_convert(self):
+        for lead in self:
+            lead.lead_can_convert = bool(
+                lead.type == "lead"
+                and lead.active
+                and not lead.lead_converted_date
+                and lead.lead_status_id in lead.lead_type_id._get_convert_statuses()
+            )
+
+    def _lead_check_converted_read_only(self, vals):
+        """A lead converted without an opportunity is closed: read-only but
+        for sales managers (and for the chatter and activities)."""
+        going_on = scoped_value("lead_pipeline_converting_ids") or ()
+        if not any(
+            lead.lead_converted_date and lead.type == "lead" and lead.id not in going_on
+            for lead in self
+        ) or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        business = [
+            fname
+            for fname in vals
+            if not fname.startswith(("message_", "activity_", "website_message"))
+        ]
+        if business:
+            closed = self.filtered(lambda lead: lead.lead_converted_date and lead.type == "lead")
+            raise UserError(
+                self.env._(
+                    "These leads were converted and are closed; only a sales manager "
+                    "may change them: %(leads)s",
+                    leads=", ".join(closed.mapped("display_name")),
+                )
+            )
+
+    def _lead_pipeline_lock_for_conversion(self):
+        """Lock the leads for this transaction, or say clearly why not: a
+        second conversion (another user, a double click, another worker)
+        must never produce a second customer."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM crm_lead WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                    [tuple(self.ids)],
+                )
+        except (LockNotAvailable, SerializationFailure):
+            raise UserError(
+                self.env._(
+                    "Another user is converting or has just converted %(leads)s. "
+                    "Reload the page to see the result.",
+                    leads=", ".join(self.mapped("display_name")),
+                )
+            )
+        self.invalidate_recordset(["lead_converted_date", "lead_converted_by_id"])
+        done = self.filtered("lead_converted_date")
+        if done:
+            raise UserError(
+                self.env._(
+                    "Already converted: %(leads)s.",
+                    leads="; ".join(
+                        self.env._(
+                            "%(lead)s by %(user)s on %(date)s",
+                            lead=lead.display_name,
+                            user=lead.lead_converted_by_id.name,
+                            date=fields.Datetime.to_string(lead.lead_converted_date),
+                        )
+                        for lead in done
+                    ),
+                )
+            )
+
+    def _prepare_lead_pipeline_company_values(self):
+        """Values of the customer company a lead becomes; extend to carry
+        fields of your own."""
+        self.ensure_one()
+        return {
+            **self._prepare_lead_pipeline_address_values(),
+            "name": self.partner_name,
+            "is_company": True,
+            "email": self.email_from if not self.contact_name else False,
+            "phone": self.phone if not self.contact_name else False,
+            "lang": self.lang_id.code if self.lang_id.active else False,
+            "user_id": self.user_id.id,
+            "lead_pipeline_origin_lead_id": self.id,
+        }
+
+    def _prepare_lead_pipeline_contact_values(self, contact, parent):
+        """Values of the customer contact a lead contact person becomes."""
+        self.ensure_one()
+        lang = contact.lang or (self.lang_id.code if self.lang_id.active else False)
+        values = {
+            "name": contact.name,
+            "is_company": False,
+            "type": "contact",
+            "parent_id": parent.id,
+            "function": contact.function,
+            "email": contact.email,
+            "phone": contact.phone,
+            "mobile": contact.mobile,
+            "lang": lang,
+            "comment": contact.comment,
+            "user_id": self.user_id.id,
+            "lead_pipeline_origin_lead_id": self.id,
+        }
+        if not parent:
+            values.update(self._prepare_lead_pipeline_address_values())
+        return values
+
+    def _prepare_lead_pipeline_address_values(self):
+        """Where the customer is: the company, or the person without one."""
+        self.ensure_one()
+        return {
+            "vat": self.vat,
+            "website": self.website,
+            "street": self.street,
+            "street2": self.street2,
+            "zip": self.zip,
+            "city": self.city,
+            "state_id": self.state_id.id,
+            "country_id": self.country_id.id,
+        }
+
+    def _lead_pipeline_original_request(self):
+        """The request as the lead arrived: its notes, else its first message."""
+        self.ensure_one()
+        if not is_html_empty(self.description):
+            return html2plaintext(self.description)
+        first = self.message_ids.filtered(lambda m: m.message_type in ("email", "comment"))[-1:]
+        return html2plaintext(first.body) if first else ""
+
+    def action_lead_pipeline_convert(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Convert Leads"),
+            "res_model": "lead_pipeline.convert.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "crm.lead", "active_ids": self.ids},
+        }
+
+    def action_lead_pipeline_create_opportunity(self):
+        """Second step of a two-step conversion: the converted lead becomes
+        the opportunity (business case) in place, with all its information."""
+        self.ensure_one()
+        if not self.lead_converted_date or self.type != "lead":
+            raise UserError(self.env._("Only a converted lead can get its opportunity here."))
+        self.convert_opportunity(
+            self.partner_id, user_ids=self.user_id.ids, team_id=self.team_id.id
+        )
+        return self.redirect_lead_opportunity_view()
+
+    def convert_opportunity(self, partner, user_ids=False, team_id=False):
+        # a converted (closed) lead may go on as its opportunity: the second
+        # step of a two-step conversion, which Create Opportunity offers
+        with scoped(lead_pipeline_converting_ids=frozenset(self.ids)):
+            return super().convert_opportunity(partner, user_ids=user_ids, team_id=team_id)
+
+    # ------------------------------------------------------------
+    # CONVERSION: proposal, checks, customers, history
+    # ------------------------------------------------------------
+
+    def _lead_pipeline_conversion_proposal(self):
+        """What converting these leads would make, as plain values: per lead
+        the proposed company ({"lead_id", "company_action", "partner_id",
+        "customer_id", "match_reason"}), per contact person the proposed
+        contact ({"lead_id", "lead_contact_id", "action", "partner_id",
+        "match_reason"}), each match with its reason."""
+        leads = self.filtered(lambda lead: lead.type == "lead")
+        Matcher = self.env["lead_pipeline.matcher"]
+        company_leads = leads.filtered("partner_name")
+        company_matches = Matcher._find_partners(company_leads._match_keys(), companies_only=True)
+        by_lead = dict(zip(company_leads.ids, company_matches, strict=True))
+        lines = []
+        for lead in leads:
+            match = by_lead.get(lead.id)
+            line = {"lead_id": lead.id, "partner_id": False, "customer_id": False}
+            if lead.partner_id:
+                # already linked to someone in the base: that is the customer
+                commercial = lead.partner_id.commercial_partner_id
+                line.update(
+                    company_action="link" if commercial.is_company else "none",
+                    partner_id=commercial.id if commercial.is_company else False,
+                    customer_id=lead.partner_id.id,
+                    match_reason=self.env._(
+                        "%(partner)s: the lead's customer", partner=lead.partner_id.display_name
+                    ),
+                )
+            elif match:
+                key_type, _value, partners = match
+                line.update(
+                    company_action="link",
+                    partner_id=partners[0].id,
+                    match_reason=Matcher._reason(key_type, partners[0]),
+                )
+            else:
+                line["company_action"] = "create" if lead.partner_name else "none"
+            lines.append(line)
+        contacts = leads.filtered(lambda lead: not lead.partner_id).lead_contact_ids
+        contact_matches = Matcher._find_partners(
+            contacts._match_keys(), key_types=("email", "phone")
+        )
+        contact_lines = []
+        for contact, match in zip(contacts, contact_matches, strict=True):
+            values = {
+                "lead_id": contact.lead_id.id,
+                "lead_contact_id": contact.id,
+                "action": "create",
+                "partner_id": False,
+            }
+            if match:
+                key_type, _value, partners = match
+                values.update(
+                    action="link",
+                    partner_id=partners[0].id,
+                    match_reason=Matcher._reason(key_type, partners[0]),
+                )
+            contact_lines.append(values)
+        return {"lines": lines, "contact_lines": contact_lines}
+
+    def _lead_pipeline_convert(
+        self,
+        lines=None,
+        contact_lines=None,
+        *,
+        create_opportunity=False,
+        user=None,
+        team=None,
+        enforce_status=True,
+        link_customers=True,
+    ):
+        """Convert these leads into customers (and, with
+        ``create_opportunity``, opportunities), exactly once and all or
+        nothing. ``lines`` and ``contact_lines`` are plain values as
+        :meth:`_lead_pipeline_conversion_proposal` returns them (the proposal
+        when not given). ``enforce_status`` refuses leads whose status does
+        not allow conversion; only Odoo's own Convert to Opportunity wizards
+        and sales managers convert without it. Returns the converted leads."""
+        if not enforce_status and not self.env.su:
+            if not self.env.user.has_group("sales_team.group_sale_manager") and not scoped_value(
+                "lead_pipeline_native_ids"
+            ):
+                raise AccessError(
+                    self.env._("Only sales managers may convert a lead outside a qualified status.")
+                )
+        if lines is None or contact_lines is None:
+            proposal = self._lead_pipeline_conversion_proposal()
+            lines = proposal["lines"] if lines is None else lines
+            contact_lines = proposal["contact_lines"] if contact_lines is None else contact_lines
+        Lead, Partner = self.browse(), self.env["res.partner"]
+        options = {
+            "create_opportunity": create_opportunity,
+            "user": user or self.env["res.users"],
+            "team": team or self.env["crm.team"],
+            "enforce_status": enforce_status,
+            "link_customers": link_customers,
+        }
+        lines = [
+            {
+                "lead": Lead.browse(line["lead_id"]),
+                "company_action": line.get("company_action") or "create",
+                "partner": Partner.browse(line.get("partner_id") or []),
+                "customer": Partner.browse(line.get("customer_id") or []),
+            }
+            for line in lines
+        ]
+        contact_lines = [
+            {
+                "lead": Lead.browse(line["lead_id"]),
+                "contact": self.env["lead_pipeline.lead.contact"].browse(line["lead_contact_id"]),
+                "action": line.get("action") or "create",
+                "partner": Partner.browse(line.get("partner_id") or []),
+            }
+            for line in contact_lines
+        ]
+        leads = Lead.union(*(line["lead"] for line in lines))
+        if not leads:
+            raise UserError(self.env._("There is no lead to convert."))
+        with self.env.cr.savepoint():
+            leads._lead_pipeline_lock_for_conversion()
+            leads._lead_pipeline_check_conversion(lines, contact_lines, options)
+            leads._lead_pipeline_convert_lines(lines, contact_lines, options)
+        return leads
+
+    @api.model
+    def _lead_pipeline_check_conversion(self, lines, contact_lines, options):
+        """Refuse the whole conversion, naming every problem, in one error."""
+        errors = []
+        enforce = options["enforce_status"]
+        for line in lines if options["link_customers"] else []:
+            lead = line["lead"]
+            if enforce and not lead.lead_can_convert:
+                errors.append(
+                    self.env._(
+                        "%(lead)s is not in a status that allows conversion (%(status)s).",
+                        lead=lead.display_name,
+                        status=lead.lead_status_id.name or "-",
+                    )
+                )
+            if line["company_action"] == "create" and not lead.partner_name:
+                errors.append(
+                    self.env._(
+                        "%(lead)s has no company name: fill it in or convert it as a person.",
+                        lead=lead.display_name,
+                    )
+                )
+            if line["company_action"] == "link" and not line["partner"]:
+                errors.append(
+                    self.env._("%(lead)s: choose the company to link.", lead=lead.display_name)
+                )
+            if (
+                enforce  # Odoo's wizards name the customer as best they can
+                and line["company_action"] == "none"
+                and not any(c["lead"] == lead for c in contact_lines)
+                and not lead.contact_name
+                and not line["customer"]
+            ):
+                errors.append(
+                    self.env._(
+                        "%(lead)s names neither a company nor a person: fill in a contact "
+                        "name or a company name.",
+                        lead=lead.display_name,
+                    )
+                )
+        for contact_line in contact_lines:
+            if contact_line["action"] == "link" and not contact_line["partner"]:
+                errors.append(
+                    self.env._(
+                        "%(contact)s: choose the contact to link.",
+                        contact=contact_line["contact"].name,
+                    )
+                )
+        if errors:
+            raise ValidationError("\n".join(errors))
+
+    def _lead_pipeline_convert_lines(self, lines, contact_lines, options):
+        """Create or link companies, then contacts, then close the leads."""
+        Partner = self.env["res.partner"]
+        link_customers = options["link_customers"]
+        # companies: leads of one company within the batch give one company
+        create_lines = [
+            line for line in lines if line["company_action"] == "create" and link_customers
+        ]
+        create_leads = self.browse().union(*(line["lead"] for line in create_lines))
+        groups = group_rows(create_leads._match_keys()) if create_lines else []
+        firsts = sorted(set(groups))
+        created = internal_create(
+            Partner,
+            [
+                create_lines[index]["lead"]._prepare_lead_pipeline_company_values()
+                for index in firsts
+            ],
+            bookkeeping=True,
+        )
+        company_of_first = dict(zip(firsts, created, strict=True))
+        company_by_lead = {
+            line["lead"].id: company_of_first[groups[index]]
+            for index, line in enumerate(create_lines)
+        }
+        for line in lines:
+            if line["company_action"] == "link":
+                company_by_lead[line["lead"].id] = line["partner"]
+        created_by_lead = defaultdict(lambda: Partner)
+        for index, line in enumerate(create_lines):
+            if index in company_of_first:
+                created_by_lead[line["lead"].id] |= company_of_first[index]
+
+        # contacts: each contact person becomes a contact of its company
+        contact_vals, contact_leads = [], []
+        linked_by_lead = defaultdict(lambda: Partner)
+        for contact_line in contact_lines:
+            lead = contact_line["lead"]
+            if contact_line["action"] == "link":
+                linked_by_lead[lead.id] |= contact_line["partner"]
+                continue
+            parent = company_by_lead.get(lead.id, Partner)
+            contact_vals.append(
+                lead._prepare_lead_pipeline_contact_values(contact_line["contact"], parent)
+            )
+            contact_leads.append(lead.id)
+        # a person lead without contact persons: the lead's own contact
+        for line in lines:
+            if line["company_action"] != "none" or not link_customers:
+                continue
+            lead = line["lead"]
+            if line["customer"]:
+                linked_by_lead[lead.id] |= line["customer"]
+                continue
+            if lead.id in contact_leads or linked_by_lead.get(lead.id):
+                continue
+            name = lead.contact_name
+            if not name and not options["enforce_status"]:
+                # as Odoo's own conversion names a customer
+                name = (
+                    parse_contact_from_email(lead.email_from or "")[0]
+                    or lead.email_from
+                    or lead.name
+                )
+            if name:
+                contact = self.env["lead_pipeline.lead.contact"].new(
+                    {
+                        "name": name,
+                        "email": lead.email_from,
+                        "phone": lead.phone,
+                        "mobile": lead.mobile,
+                        "function": lead.function,
+                    }
+                )
+                contact_vals.append(lead._prepare_lead_pipeline_contact_values(contact, Partner))
+                contact_leads.append(lead.id)
+        contacts = internal_create(Partner, contact_vals, bookkeeping=True)
+        contacts_by_lead = defaultdict(lambda: Partner)
+        for lead_id, contact in zip(contact_leads, contacts, strict=True):
+            contacts_by_lead[lead_id] |= contact
+            created_by_lead[lead_id] |= contact
+
+        self._lead_pipeline_convert_tags(company_by_lead, contacts_by_lead)
+        now = fields.Datetime.now()
+        customer_by_lead = {line["lead"].id: line["customer"] for line in lines}
+        for lead in self:
+            company = company_by_lead.get(lead.id, Partner)
+            people = contacts_by_lead[lead.id] | linked_by_lead[lead.id]
+            # as Odoo does: the contact person, within its company
+            customer = (
+                customer_by_lead.get(lead.id)
+                or people.filtered(lambda p, c=company: p.commercial_partner_id == c)[:1]
+                or company
+                or people[:1]
+            )
+            internal_write(
+                lead,
+                {
+                    "partner_id": customer.id,
+                    "lead_converted_date": now,
+                    "lead_converted_by_id": self.env.uid,
+                    "lead_converted_partner_ids": [(6, 0, (company | people).ids)],
+                    "lead_created_partner_ids": [(6, 0, created_by_lead[lead.id].ids)],
+                },
+                converting=True,
+            )
+        self._lead_pipeline_convert_statuses()
+        self._lead_pipeline_convert_history(company_by_lead, contacts_by_lead, options)
+        mail_bulk.mark_conversion_messages(
+            self.env,
+            {
+                partner.id: lead_id
+                for lead_id, partners in created_by_lead.items()
+                for partner in partners
+            },
+        )
+        if options["create_opportunity"]:
+            for lead in self:
+                lead.convert_opportunity(
+                    lead.partner_id,
+                    user_ids=(options["user"] or lead.user_id).ids,
+                    team_id=(options["team"] or lead.team_id).id,
+                )
+        return self
+
+    def _lead_pipeline_convert_tags(self, company_by_lead, contacts_by_lead):
+        """The lead's tags become contact tags of the same name."""
+        names = set(self.tag_ids.mapped("name"))
+        if not names:
+            return
+        Category = self.env["res.partner.category"]
+        categories = {c.name: c for c in Category.search([("name", "in", list(names))])}
+        missing = [name for name in names if name not in categories]
+        for category in Category.create([{"name": name} for name in missing]):
+            categories[category.name] = category
+        by_partner = defaultdict(set)
+        for lead in self.filtered("tag_ids"):
+            partners = (
+                company_by_lead.get(lead.id, self.env["res.partner"]) | contacts_by_lead[lead.id]
+            )
+            for partner in partners:
+                by_partner[partner] |= {categories[name].id for name in lead.tag_ids.mapped("name")}
+        for partner, category_ids in by_partner.items():
+            partner.category_id = [(4, category_id) for category_id in category_ids]
+
+    def _lead_pipeline_convert_statuses(self):
+        by_status = defaultdict(self.browse)
+        for lead in self:
+            status = lead.lead_type_id._first_status("converted")
+            if status:
+                by_status[status] |= lead
+        for status, status_leads in by_status.items():
+            internal_write(
+                status_leads, {"lead_status_id": status.id}, force_status=True, converting=True
+            )
+
+    def _lead_pipeline_convert_history(self, company_by_lead, contacts_by_lead, options):
+        """The request, notes and planned activities stay reachable from the
+        customer: a note on it with the original request, and the planned
+        activities of leads that do not go on as opportunities."""
+        Partner = self.env["res.partner"]
+        bodies = {}
+        for lead in self:
+            customer = company_by_lead.get(lead.id, Partner) or contacts_by_lead[lead.id][:1]
+            if not customer:
+                continue
+            request = lead._lead_pipeline_original_request()
+            body = self.env._(
+                "Converted from lead %(lead)s (source: %(utm_source)s, medium: %(medium)s, "
+                "campaign: %(campaign)s).\nOriginal request:\n%(request)s",
+                lead=lead.display_name,
+                utm_source=lead.source_id.name or "-",
+                medium=lead.medium_id.name or "-",
+                campaign=lead.campaign_id.name or "-",
+                request=request or "-",
+            )
+            bodies.setdefault(customer.id, []).append(body)
+        if bodies:
+            Partner.browse(list(bodies))._message_log_batch(
+                bodies={pid: "\n\n".join(texts) for pid, texts in bodies.items()}
+            )
+        if not options["create_opportunity"]:
+            # one write per customer and lead
+            activities_by_customer = defaultdict(self.env["mail.activity"].sudo().browse)
+            for lead in self:
+                customer = company_by_lead.get(lead.id, Partner) or contacts_by_lead[lead.id][:1]
+                if customer:
+                    activities_by_customer[customer.id, lead.id] |= lead.activity_ids.sudo()
+            partner_model = self.env["ir.model"]._get_id("res.partner")
+            for (customer_id, lead_id), activities in activities_by_customer.items():
+                if activities:
+                    activities.write(
+                        {
+                            "res_model_id": partner_model,
+                            "res_model": "res.partner",
+                            "res_id": customer_id,
+                            "lead_pipeline_origin_lead_id": lead_id,
+                        }
+                    )

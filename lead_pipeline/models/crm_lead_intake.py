@@ -1,0 +1,384 @@
+"""Intake: the door a lead comes in by, the intake policy against the
+matching engine, the mail gateway and imports."""
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.http import request
+from odoo.tools import (
+    email_normalize,
+    parse_contact_from_email,
+)
+
+from ..controllers.rpc import EXTERNAL_API_CALL
+from ..logic.intake import decide
+from ..logic.matching import KEY_ORDER, group_rows
+from .internal import current_channel, intake_channel, internal_write, scoped, scoped_value
+
+#: the web client's calls that save a lead a person typed in
+TYPED_IN_METHODS = frozenset({"web_save", "create", "name_create"})
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    lead_duplicate_of_id = fields.Many2one(
+        "crm.lead", "Possible Duplicate Of", index="btree_not_null", copy=False, readonly=True
+    )
+    lead_duplicate_partner_id = fields.Many2one(
+        "res.partner", "Existing Customer", index="btree_not_null", copy=False, readonly=True
+    )
+    lead_web_form_id = fields.Many2one(
+        "lead_pipeline.web.form", "Web Form", index="btree_not_null", copy=False, readonly=True
+    )
+    lead_consent_text = fields.Text("Consent Given To", copy=False, readonly=True)
+    lead_consent_date = fields.Datetime("Consent Date", copy=False, readonly=True)
+
+    @api.model
+    def _lead_pipeline_intake_channel(self):
+        """The door a lead comes in by, or None for leads created by code
+        (other addons, crons, tests), which intake leaves alone."""
+        # set by the addon's code for the door it serves (web form, mail
+        # gateway, import, quick entry); never read from the client's context
+        channel = current_channel()
+        if channel:
+            return channel
+        if EXTERNAL_API_CALL.get():
+            return "api"
+        if request:
+            if request.httprequest.path.startswith("/website/form"):
+                return "website_form"  # Odoo's own website contact form
+            if self._lead_pipeline_typed_in_web_client():
+                return "api"
+        return None
+
+    @api.model
+    def _lead_pipeline_typed_in_web_client(self):
+        """Whether this request is the web client saving a lead form or a
+        quick create; leads other code creates during a request (an event's
+        registration, lead mining) are code, not typed in."""
+        if not request or not request.httprequest.path.startswith("/web/dataset/call_kw"):
+            return False
+        params = request.params if isinstance(request.params, dict) else {}
+        return params.get("model") == self._name and params.get("method") in TYPED_IN_METHODS
+
+    @api.model
+    def get_import_templates(self):
+        """Odoo's templates plus one for leads with their type and contact."""
+        return [
+            *super().get_import_templates(),
+            {
+                "label": self.env._("Import Template for Lead Pipeline Leads"),
+                "template": "/lead_pipeline/static/xls/lead_pipeline_leads.csv",
+            },
+        ]
+
+    @api.model
+    def _lead_pipeline_vals_keys(self, vals):
+        country = self.env["res.country"].browse(vals.get("country_id") or [])
+        keys = self._match_keys_from(
+            vat=vals.get("vat"),
+            email=vals.get("email_from"),
+            phone=vals.get("phone") or vals.get("mobile"),
+            company_name=vals.get("partner_name"),
+            country=country,
+        )
+        return {key_type: keys[f"match_{key_type}"] or None for key_type in KEY_ORDER}
+
+    @api.model
+    def _lead_pipeline_intake_decisions(self, vals_list, channel):
+        """Per values: None (a lead to create as is) or (action, kind,
+        record or row index, reason), kind being customer, lead or batch.
+        Whole batch: one search per key type and model, one for policies."""
+        default_type = self.default_get(["type"]).get("type")
+        rows = [
+            index
+            for index, vals in enumerate(vals_list)
+            if vals.get("type", default_type) in self._lead_pipeline_intake_types()
+            and not vals.get("partner_id")
+        ]
+        decisions = [None] * len(vals_list)
+        if not rows:
+            return decisions
+        Matcher = self.env["lead_pipeline.matcher"]
+        keys = [self._lead_pipeline_vals_keys(vals_list[index]) for index in rows]
+        customers = Matcher._find_partners(keys)
+        open_leads = Matcher._find_open_leads(keys)
+        groups = group_rows(keys)
+        policies = self.env["lead_pipeline.intake.policy"].sudo()._policy_map()
+        default_type_id = self.env["lead_pipeline.lead.type"]._get_default_type().id
+        for position, index in enumerate(rows):
+            type_id = vals_list[index].get("lead_type_id") or default_type_id
+            # someone already in the base weighs more than an open lead
+            found = next(
+                (
+                    (match, scope, kind)
+                    for match, scope, kind in (
+                        (customers[position], "customer", "customer"),
+                        (open_leads[position], "open_lead", "lead"),
+                    )
+                    if match
+                ),
+                None,
+            )
+            if found:
+                (key_type, _value, records), scope, kind = found
+                decisions[index] = (
+                    decide(policies, type_id, channel, scope),
+                    kind,
+                    records[0],
+                    Matcher._reason(key_type, records[0]),
+                )
+            elif groups[position] != position:
+                first = rows[groups[position]]
+                decisions[index] = (
+                    decide(policies, type_id, channel, "open_lead"),
+                    "batch",
+                    first,
+                    self.env._("same person or company as row %(row)s", row=first + 1),
+                )
+        return decisions
+
+    @api.model
+    def _lead_pipeline_intake_check(self, vals_list, channel):
+        """Refuse (reject) or mark (flag) the values before they are created;
+        returns the flags to finish once the leads exist."""
+        decisions = self._lead_pipeline_intake_decisions(vals_list, channel)
+        errors = [
+            self.env._(
+                "Row %(row)s (%(name)s): %(reason)s.",
+                row=index + 1,
+                name=vals_list[index].get("name") or vals_list[index].get("email_from") or "",
+                reason=decision[3],
+            )
+            for index, decision in enumerate(decisions)
+            if decision and decision[0] == "reject"
+        ]
+        if errors:
+            raise ValidationError(
+                self.env._(
+                    "These leads are for someone already in the base or already an open "
+                    "lead, and the intake policy refuses them:\n%s",
+                    "\n".join(errors),
+                )
+            )
+        tag = self.env.ref("lead_pipeline.crm_tag_possible_duplicate", raise_if_not_found=False)
+        flags = {}
+        for index, decision in enumerate(decisions):
+            if not decision or decision[0] != "flag":
+                continue
+            _action, kind, record, reason = decision
+            vals = vals_list[index]
+            if tag:
+                vals["tag_ids"] = [*(vals.get("tag_ids") or []), (4, tag.id)]
+            if kind == "customer":
+                vals["lead_duplicate_partner_id"] = record.id
+            elif kind == "lead":
+                vals["lead_duplicate_of_id"] = record.id
+            flags[index] = (kind, record, reason)
+        return flags
+
+    def _lead_pipeline_intake_flagged(self, flags):
+        """Link in-batch duplicates to the first lead of their group and give
+        the owners of the existing records an activity, in batch."""
+        leads = list(self)
+        by_first = {}
+        for index, (kind, record, _reason) in flags.items():
+            if kind == "batch":
+                by_first.setdefault(leads[record], self.browse())
+                by_first[leads[record]] |= leads[index]
+        for first, duplicates in by_first.items():
+            internal_write(duplicates, {"lead_duplicate_of_id": first.id}, sync=True)
+        targets = self.env["crm.lead"]
+        partners = self.env["res.partner"]
+        notes = {}
+        for index, (kind, record, reason) in flags.items():
+            existing = leads[record] if kind == "batch" else record
+            notes.setdefault((existing._name, existing.id), []).append(
+                self.env._("%(lead)s: %(reason)s", lead=leads[index].display_name, reason=reason)
+            )
+            if existing._name == "crm.lead":
+                targets |= existing
+            else:
+                partners |= existing
+        for records in (targets, partners):
+            records._lead_pipeline_schedule_owner_activity(
+                self.env._("Possible duplicate leads came in"),
+                notes={record.id: notes[(record._name, record.id)] for record in records},
+            )
+
+    @api.model
+    def _lead_pipeline_attach_target(self, vals_list, channel):
+        """Per values: the existing lead or customer the policy attaches the
+        request to, or None."""
+        decisions = self._lead_pipeline_intake_decisions(vals_list, channel)
+        targets = []
+        for decision in decisions:
+            if decision and decision[0] == "attach" and decision[1] != "batch":
+                record = decision[2]
+                targets.append(
+                    record.commercial_partner_id if record._name == "res.partner" else record
+                )
+            else:
+                targets.append(None)
+        return targets
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Mail alias intake: the lead keeps the original message as its
+        request; a mail from a person only names the lead's contact; a mail
+        from someone the intake policy attaches creates no lead."""
+        custom_values = dict(custom_values or {})
+        if not msg_dict.get("author_id") and "contact_name" not in custom_values:
+            name = parse_contact_from_email(msg_dict.get("from") or "")[0]
+            if name:
+                custom_values["contact_name"] = name
+        if msg_dict.get("body") and "description" not in custom_values:
+            custom_values["description"] = msg_dict["body"]
+        # the mail channel within Odoo's mail gateway (and for code calling
+        # it); message_new is public, and a client calling it outside the
+        # gateway is an API client like any other
+        attached = scoped_value("lead_pipeline_gateway_attached")
+        channel = "mail"
+        if attached is None and (request or EXTERNAL_API_CALL.get()):
+            channel = self._lead_pipeline_intake_channel()
+        target = None
+        if channel:
+            target = self._lead_pipeline_attach_target(
+                [
+                    {
+                        "email_from": msg_dict.get("email_from") or msg_dict.get("from"),
+                        **custom_values,
+                    }
+                ],
+                channel,
+            )[0]
+        if target:
+            target._lead_pipeline_schedule_owner_activity(
+                self.env._(
+                    "New request by e-mail: %(subject)s", subject=msg_dict.get("subject") or ""
+                )
+            )
+            if attached is not None:
+                # the gateway posts the message on the record message_new
+                # returns: as a message, not as a creation
+                attached.add((target._name, target.id))
+            return target
+        with intake_channel(channel):
+            return super().message_new(msg_dict, custom_values=custom_values)
+
+    def _creation_subtype(self):
+        attached = scoped_value("lead_pipeline_gateway_attached")
+        if attached and (self._name, self.id) in attached:
+            return self.env.ref("mail.mt_comment")
+        return super()._creation_subtype()
+
+    @api.model
+    def load(self, fields, data):
+        """Import intake: rows with no way to reach the person, with a wrong
+        e-mail address, or refused by the intake policy are left out and
+        reported as warnings with their row number (an error would roll the
+        whole import back); phones are normalised; the rest imports."""
+        # an import from a client (Odoo's import dialog, or load over RPC) is
+        # the import door; load run by code (data files) is no door
+        channel = "import" if (request or EXTERNAL_API_CALL.get()) else None
+        if not data:
+            return super().load(fields, data)
+        if not self.env.context.get("import_file"):
+            # import_file only adds the row checks below; the door is the same
+            with intake_channel(channel), scoped(lead_pipeline_load=True):
+                return super().load(fields, data)
+        kept, warnings = self._lead_pipeline_check_import_rows(fields, data)
+        with intake_channel(channel), scoped(lead_pipeline_load=True):
+            result = super().load(fields, [data[index] for index in kept])
+        for message in result.get("messages", []):
+            for key in ("from", "to"):
+                if "rows" in message and message["rows"].get(key) is not None:
+                    message["rows"][key] = kept[min(message["rows"][key], len(kept) - 1)]
+            if isinstance(message.get("record"), int) and kept:
+                message["record"] = kept[min(message["record"], len(kept) - 1)]
+        result["messages"] = warnings + result.get("messages", [])
+        return result
+
+    @api.model
+    def _lead_pipeline_check_import_rows(self, fields, data):
+        column = {name: position for position, name in enumerate(fields)}
+        country = self.env.company.country_id
+
+        def cell(row, *names):
+            for name in names:
+                if name in column and column[name] < len(row) and row[column[name]]:
+                    return str(row[column[name]]).strip()
+            return ""
+
+        warnings, candidates = [], []
+        for index, row in enumerate(data):
+            email = cell(row, "email_from")
+            phones = [cell(row, "phone"), cell(row, "mobile")]
+            problem = None
+            if not email and not any(phones):
+                problem = self.env._("no e-mail address and no phone number")
+            elif email and not email_normalize(email, strict=False):
+                problem = self.env._("%(email)s is not a valid e-mail address", email=email)
+            if problem:
+                warnings.append(self._lead_pipeline_import_warning(index, problem))
+                continue
+            for fname in ("phone", "mobile"):
+                value = cell(row, fname)
+                if value:
+                    formatted = self._phone_format(number=value, country=country)
+                    if formatted:
+                        row[column[fname]] = formatted
+            candidates.append(index)
+        type_ids = self._lead_pipeline_import_types(fields, data, candidates)
+        vals_list = [
+            {
+                "type": "lead",
+                "name": cell(data[index], "name"),
+                "email_from": cell(data[index], "email_from"),
+                "phone": cell(data[index], "phone") or cell(data[index], "mobile"),
+                "vat": cell(data[index], "vat"),
+                "partner_name": cell(data[index], "partner_name"),
+                "lead_type_id": type_ids.get(index),
+            }
+            for index in candidates
+        ]
+        decisions = self._lead_pipeline_intake_decisions(vals_list, "import")
+        kept = []
+        for index, decision in zip(candidates, decisions, strict=True):
+            if decision and decision[0] == "reject":
+                warnings.append(self._lead_pipeline_import_warning(index, decision[3]))
+            else:
+                kept.append(index)
+        return kept, warnings
+
+    @api.model
+    def _lead_pipeline_import_types(self, fields, data, indexes):
+        """Lead type per row when the file names one (by external id or name)."""
+        Type = self.env["lead_pipeline.lead.type"]
+        result = {}
+        for fname in ("lead_type_id/id", "lead_type_id"):
+            if fname not in fields:
+                continue
+            position = fields.index(fname)
+            values = {data[index][position] for index in indexes if data[index][position]}
+            if fname.endswith("/id"):
+                found = {value: self.env.ref(value, raise_if_not_found=False) for value in values}
+            else:
+                types = Type.search([("name", "in", list(values))])
+                found = {t.name: t for t in types}
+            for index in indexes:
+                record = found.get(data[index][position])
+                if record:
+                    result[index] = record.id
+        return result
+
+    @api.model
+    def _lead_pipeline_import_warning(self, index, problem):
+        return {
+            "type": "warning",
+            "message": self.env._(
+                "Row %(row)s not imported: %(problem)s.", row=index + 1, problem=problem
+            ),
+            "rows": {"from": index, "to": index},
+            "record": index,
+        }
