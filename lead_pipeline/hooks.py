@@ -46,7 +46,7 @@ def uninstall_hook(env):
     env.cr.execute(
         """
         SELECT relname FROM pg_class
-         WHERE relkind = 'S' AND relname LIKE 'lead\\_pipeline\\_routing\\_rule\\_%\\_seq'
+         WHERE relkind = 'S' AND relname ~ '^lead_pipeline_routing_rule_[0-9]+_seq$'
         """
     )
     for (name,) in env.cr.fetchall():

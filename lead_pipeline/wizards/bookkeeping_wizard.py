@@ -35,13 +35,20 @@ class BookkeepingWizard(models.TransientModel):
     lead_escalated = fields.Boolean("Escalated")
     reason = fields.Char(required=True)
 
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        lead = self.env["crm.lead"].browse(values.get("lead_id"))
-        if lead:
-            values.update(lead._convert_to_write({f: lead[f] for f in CORRECTABLE}))
-        return values
+    @api.model_create_multi
+    def create(self, vals_list):
+        # what is not given stays as the lead has it
+        for vals in vals_list:
+            lead = self.env["crm.lead"].browse(vals.get("lead_id"))
+            current = lead._convert_to_write({f: lead[f] for f in CORRECTABLE}) if lead else {}
+            for fname, value in current.items():
+                vals.setdefault(fname, value)
+        return super().create(vals_list)
+
+    @api.onchange("lead_id")
+    def _onchange_lead_id(self):
+        for fname in CORRECTABLE:
+            self[fname] = self.lead_id[fname]
 
     def action_apply(self):
         self.ensure_one()
