@@ -52,3 +52,17 @@ class TestSaleBridge(LeadPipelineCase):
         )
         self.assertTrue(result["messages"])
         self.assertFalse(result["ids"])
+
+    def test_undo_archives_customer_with_a_sale_order_of_its_own(self):
+        lead = self._create_leads(1, partner_name="Ordering a.s.")
+        lead.write({"lead_status_id": self.status_test_call.id})
+        lead.write({"lead_status_id": self.status_test_ready.id})
+        lead._lead_pipeline_convert()
+        company = lead.partner_id.commercial_partner_id
+        # an order for the customer, not for the lead: no blocker, but a use
+        order = self.env["sale.order"].create({"partner_id": company.id})
+        lead.with_user(self.user_manager).action_lead_pipeline_undo_conversion()
+        self.assertTrue(company.exists())
+        self.assertFalse(company.active)
+        self.assertEqual(order.partner_id, company)
+        self.assertIn("Ordering a.s.", lead.message_ids[0].body.split("archived")[1])

@@ -10,7 +10,7 @@ LEAD_MIRRORED_FIELDS = {lead: contact for contact, lead in MIRRORED_FIELDS.items
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_contact_ids = fields.One2many(
         "lead_pipeline.lead.contact", "lead_id", string="Contact Persons"

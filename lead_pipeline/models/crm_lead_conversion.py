@@ -15,7 +15,7 @@ from .internal import internal_create, internal_write, scoped, scoped_value
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_converted_date = fields.Datetime("Converted On", readonly=True, copy=False)
     lead_converted_by_id = fields.Many2one("res.users", "Converted By", readonly=True, copy=False)

@@ -12,7 +12,7 @@ from .internal import internal_write
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     def _lead_pipeline_undo_blockers(self):
         """Reasons a conversion cannot be undone; bridges add their own
@@ -194,14 +194,19 @@ class CrmLead(models.Model):
             if partner.id in other_leads:
                 kept.append(name)
                 continue
-            if partner.id not in used:
-                try:
-                    with self.env.cr.savepoint():
-                        partner.sudo().unlink()
-                    deleted.append(name)
-                    continue
-                except (IntegrityError, UserError, ValidationError):
-                    pass  # a document points at it
+            if partner.id not in used and self._lead_pipeline_try_unlink(partner):
+                deleted.append(name)
+                continue
             partner.sudo().action_archive()
             archived.append(name)
         return deleted, archived, kept
+
+    def _lead_pipeline_try_unlink(self, partner):
+        """Delete ``partner`` if the database lets it go; False when another
+        document points at it (a sale order, an invoice...)."""
+        try:
+            with self.env.cr.savepoint():
+                partner.sudo().unlink()
+        except (IntegrityError, UserError, ValidationError):
+            return False
+        return True

@@ -19,7 +19,7 @@ TYPED_IN_METHODS = frozenset({"web_save", "create", "name_create"})
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_duplicate_of_id = fields.Many2one(
         "crm.lead", "Possible Duplicate Of", index="btree_not_null", copy=False, readonly=True

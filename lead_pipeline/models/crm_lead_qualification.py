@@ -13,7 +13,7 @@ from .internal import internal_write
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_qualification_ids = fields.One2many(
         "lead_pipeline.lead.qualification", "lead_id", string="Qualification"

@@ -28,7 +28,7 @@ SQL_BATCH_THRESHOLD = 200
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_routed_date = fields.Datetime(
         "Routed On", readonly=True, copy=False, index="btree_not_null"

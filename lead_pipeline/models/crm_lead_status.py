@@ -19,7 +19,7 @@ from .internal import internal_write
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     lead_status_history_ids = fields.One2many(
         "lead_pipeline.status.history", "lead_id", string="Status History"
