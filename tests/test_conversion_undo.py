@@ -1,6 +1,7 @@
 """Undo never loses someone else's data: a partner goes only when this
 conversion created it and nothing else uses it."""
 
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .test_conversion import ConversionCase
@@ -66,3 +67,18 @@ class TestUndoKeepsOthersData(ConversionCase):
         lead.with_user(self.user_manager).action_lead_pipeline_undo_conversion()
         self.assertTrue(company.exists())
         self.assertFalse(company.active)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConvertOutsideQualifiedStatus(ConversionCase):
+    def test_only_sales_managers_convert_whatever_the_status(self):
+        lead = self._create_leads(1, partner_name="Early Bird a.s.", user_id=self.user_salesman.id)
+        self.assertEqual(lead.lead_status_id, self.status_test_new)
+        # a salesperson's box (sent over RPC, say) is not a manager's choice
+        with self.assertRaises(ValidationError):
+            self._wizard(lead, user=self.user_salesman, any_status=True).action_convert()
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_salesman)._lead_pipeline_convert(enforce_status=False)
+        self._wizard(lead, user=self.user_manager, any_status=True).action_convert()
+        self.assertTrue(lead.lead_converted_date)
+        self.assertEqual(lead.partner_id.commercial_partner_id.name, "Early Bird a.s.")

@@ -59,6 +59,7 @@ class TestSaleBridge(LeadPipelineCase):
         lead.write({"lead_status_id": self.status_test_ready.id})
         lead._lead_pipeline_convert()
         company = lead.partner_id.commercial_partner_id
+        self.assertEqual(company.name, "Ordering a.s.")
         # an order for the customer, not for the lead: no blocker, but a use
         order = self.env["sale.order"].create({"partner_id": company.id})
         lead.with_user(self.user_manager).action_lead_pipeline_undo_conversion()

@@ -180,7 +180,48 @@ class CrmLead(models.Model):
             cr.execute(query)
             for (partner_id,) in cr.fetchall():
                 used.setdefault(partner_id, reason)
+        for partner_id in self._lead_pipeline_partner_references(ids):
+            used.setdefault(partner_id, self.env._("documents"))
         return other_leads, used
+
+    def _lead_pipeline_partner_references(self, ids):
+        """Partners of ``ids`` that a row of any table points at, through a
+        foreign key that would block or blank on delete (a quotation, an
+        invoice, another partner's company, a user...): Odoo's own unlink
+        would otherwise take some of them along (Sales deletes draft
+        quotations) or silently blank them. Rows among the partners
+        themselves, and cascading keys (the partner's own tags, bank
+        accounts), do not count."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT cl.relname, att.attname
+              FROM pg_constraint con
+              JOIN pg_class cl ON cl.oid = con.conrelid
+              JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
+             WHERE con.contype = 'f' AND con.confrelid = 'res_partner'::regclass
+               AND array_length(con.conkey, 1) = 1 AND con.confdeltype <> 'c'
+             ORDER BY 1, 2
+            """
+        )
+        parts = []
+        for table, column in cr.fetchall():
+            query = SQL(
+                "SELECT %s FROM %s WHERE %s IN %s",
+                SQL.identifier(column),
+                SQL.identifier(table),
+                SQL.identifier(column),
+                ids,
+            )
+            if table == "res_partner":
+                query = SQL("%s AND id NOT IN %s", query, ids)
+            elif table == "crm_lead":
+                query = SQL("%s AND id != %s", query, self.id)
+            parts.append(query)
+        if not parts:
+            return set()
+        cr.execute(SQL(" UNION ").join(parts))
+        return {partner_id for (partner_id,) in cr.fetchall()}
 
     def _lead_pipeline_remove_partners(self, partners):
         """Delete the partners this conversion created when nothing else uses
