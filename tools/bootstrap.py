@@ -159,7 +159,9 @@ def fetch_source(src, dest, logfile):
                 if branch or not isinstance(location, Path):
                     cmd += ["--branch", branch or DEFAULT_BRANCH]
                 url = location.as_uri() if isinstance(location, Path) else location
-                run([*cmd, url, str(target)], "git clone", "check ODOO_SRC and the network", logfile)
+                run(
+                    [*cmd, url, str(target)], "git clone", "check ODOO_SRC and the network", logfile
+                )
             elif kind == "tarball":
                 target.mkdir()
                 with tarfile.open(location) as tar:
@@ -177,7 +179,10 @@ def fetch_source(src, dest, logfile):
     commit = ""
     if (dest / ".git").exists():
         commit = subprocess.run(
-            ["git", "-C", str(dest), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+            ["git", "-C", str(dest), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.strip()
     version = re.search(r"^version_info = (.*)$", (dest / "odoo/release.py").read_text(), re.M)
     if not version or not version.group(1).startswith("(18, 0,"):
@@ -215,13 +220,20 @@ print(json.dumps({"chosen": chosen, "alternatives": alternatives}))
 
 def resolve_requirements(python, src, logfile):
     """Odoo's pins for this Python; a pin with no wheel here takes the newer Python's pin."""
-    run([str(python), "-m", "pip", "install", "-q", "packaging"], "pip install packaging",
-        "check the network or the package index", logfile)
+    run(
+        [str(python), "-m", "pip", "install", "-q", "packaging"],
+        "pip install packaging",
+        "check the network or the package index",
+        logfile,
+    )
     script = Path(tempfile.mkstemp(suffix=".py")[1])
     script.write_text(RESOLVE)
     try:
-        out = run([str(python), str(script), str(src / "requirements.txt")],
-                  "reading Odoo's requirements.txt", "is it Odoo's own requirements.txt?").stdout
+        out = run(
+            [str(python), str(script), str(src / "requirements.txt")],
+            "reading Odoo's requirements.txt",
+            "is it Odoo's own requirements.txt?",
+        ).stdout
     finally:
         script.unlink()
     data = json.loads(out)
@@ -234,7 +246,9 @@ def resolve_requirements(python, src, logfile):
         Path("/usr/include/ldap.h").exists() and Path("/usr/include/sasl/sasl.h").exists()
     ):
         del chosen["python-ldap"]
-        notes.append("python-ldap left out (no libldap2-dev/libsasl2-dev headers; only auth_ldap uses it)")
+        notes.append(
+            "python-ldap left out (no libldap2-dev/libsasl2-dev headers; only auth_ldap uses it)"
+        )
     # Pins that change with the Python version must come as wheels for this
     # Python; otherwise take the pin Odoo gives for the newer Python.
     versioned = {k for k, alts in alternatives.items() if k in chosen and alts != [chosen[k]]}
@@ -242,9 +256,21 @@ def resolve_requirements(python, src, logfile):
     for _attempt in range(len(versioned) + 1):
         specs = [chosen[k] for k in sorted(versioned)]
         proc = subprocess.run(
-            [str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps",
-             "--ignore-installed", "--only-binary=:all:", *specs],
-            capture_output=True, text=True, check=False,
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--quiet",
+                "--no-deps",
+                "--ignore-installed",
+                "--only-binary=:all:",
+                *specs,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode == 0:
             break
@@ -295,12 +321,14 @@ def bootstrap(with_tools):
         if fresh:
             ok, out = probe(python, PROBE)
             if ok:
-                log(f"Odoo {out} ready in {cache} (source {src}, commit {state.get('commit') or '-'})")
+                log(
+                    f"Odoo {out} ready in {cache} (source {src}, commit {state.get('commit') or '-'})"
+                )
                 return python
         logfile = cache / "bootstrap.log"
         logfile.write_text("")
         log(f"Setting Odoo 18.0 up in {cache} (log: {logfile}); the first run takes a few minutes")
-        if sys.version_info < (3, 10):
+        if sys.version_info < (3, 10):  # noqa: UP036 (run by any python3 to set Odoo up)
             raise StepError(f"Odoo 18.0 needs Python >= 3.10; this is {sys.version.split()[0]}.")
         if state.get("source") != src or not src_dir.exists():
             state = {"version": STATE_VERSION, "source": src}
@@ -310,26 +338,79 @@ def bootstrap(with_tools):
         if not python.exists() or state.get("python") != sys.version.split()[0]:
             with step(f"Virtualenv {venv} (Python {sys.version.split()[0]})"):
                 shutil.rmtree(venv, ignore_errors=True)
-                run([sys.executable, "-m", "venv", str(venv)], "python3 -m venv",
-                    "install Debian's python3-venv package", logfile)
-                run([str(python), "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools",
-                     "wheel"], "upgrading pip", "check the network or the package index", logfile)
+                run(
+                    [sys.executable, "-m", "venv", str(venv)],
+                    "python3 -m venv",
+                    "install Debian's python3-venv package",
+                    logfile,
+                )
+                run(
+                    [
+                        str(python),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "--upgrade",
+                        "pip",
+                        "setuptools",
+                        "wheel",
+                    ],
+                    "upgrading pip",
+                    "check the network or the package index",
+                    logfile,
+                )
         with step("Odoo's requirements.txt, resolved for this Python"):
             specs = resolve_requirements(python, src_dir, logfile)
             (cache / "requirements-resolved.txt").write_text("\n".join(specs) + "\n")
-            run([str(python), "-m", "pip", "install", "-q", "-r",
-                 str(cache / "requirements-resolved.txt")], "pip install (Odoo's requirements)",
+            run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "-r",
+                    str(cache / "requirements-resolved.txt"),
+                ],
+                "pip install (Odoo's requirements)",
                 "a pin failed to build: see the log for the package and install its headers",
-                logfile)
+                logfile,
+            )
         with step("Odoo itself, editable"):
-            run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                 "-e", str(src_dir)], "pip install -e <odoo>", "see the log", logfile)
+            run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--no-deps",
+                    "--no-build-isolation",
+                    "-e",
+                    str(src_dir),
+                ],
+                "pip install -e <odoo>",
+                "see the log",
+                logfile,
+            )
         state.update(python=sys.version.split()[0])
         if with_tools:
             with step("Test and lint tools (tests/requirements.txt)"):
-                run([str(python), "-m", "pip", "install", "-q", "-r",
-                     str(PROJECT_DIR / "tests" / "requirements.txt")],
-                    "pip install (test tools)", "see the log", logfile)
+                run(
+                    [
+                        str(python),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "-r",
+                        str(PROJECT_DIR / "tests" / "requirements.txt"),
+                    ],
+                    "pip install (test tools)",
+                    "see the log",
+                    logfile,
+                )
             state["tools"] = tools_hash
         ok, out = probe(python, PROBE + (";" + TOOLS_PROBE if with_tools else ""))
         if not ok:
