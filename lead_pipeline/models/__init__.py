@@ -21,3 +21,4 @@ from . import crm_team
 from . import digest
 from . import lead_pipeline_report
 from . import lead_pipeline_status_report
+from . import ir_rule
