@@ -1,0 +1,78 @@
+"""Compare two Odoo test logs of `make compat`: the native baseline and the
+run with lead_pipeline. Prints both counts and the tests failing only with
+lead_pipeline; exits 1 when one of them is not listed, with its reason, in the
+expected-differences file (one ``<test id>  # <reason>`` per line)."""
+
+import re
+import sys
+
+# "<date> <time> <pid> ERROR <db> odoo.addons.crm.tests.test_x: FAIL: TestX.test_y"
+FAILURE = re.compile(
+    r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) \S+ (?:odoo\.addons\.)?(?P<module>[\w.]+): "
+    r"(?:FAIL|ERROR): (?P<test>.+?)\s*$"
+)
+SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+
+
+def read_log(path):
+    """(set of failing test ids, (failed, errors, tests) of the last summary)."""
+    failing, summary = set(), None
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            if match := FAILURE.match(line):
+                failing.add(f"{match['module']}: {match['test']}")
+            elif match := SUMMARY.search(line):
+                summary = tuple(int(number) for number in match.groups())
+    return failing, summary
+
+
+def read_expected(path):
+    """{test id: reason} from the expected-differences file."""
+    expected = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            test, _sep, reason = line.partition("  # ")
+            if not reason.strip():
+                sys.exit(f"compat: {path}: no reason given for {test!r}")
+            expected[test.strip()] = reason.strip()
+    return expected
+
+
+def describe(summary):
+    if summary is None:
+        return "no summary"
+    failed, errors, tests = summary
+    return f"{failed} failed, {errors} error(s) of {tests} tests"
+
+
+def main(native_log, addon_log, expected_path):
+    native, native_summary = read_log(native_log)
+    addon, addon_summary = read_log(addon_log)
+    expected = read_expected(expected_path)
+    print(f"Native baseline:    {describe(native_summary)}")
+    print(f"With lead_pipeline: {describe(addon_summary)}")
+    only_addon = sorted(addon - native)
+    only_native = sorted(native - addon)
+    unexpected = [test for test in only_addon if test not in expected]
+    print(f"Failing only with lead_pipeline: {len(only_addon)}")
+    for test in only_addon:
+        note = f"expected: {expected[test]}" if test in expected else "NOT EXPECTED"
+        print(f"  {test}\n      {note}")
+    if only_native:
+        print(f"Failing only in the native baseline: {len(only_native)}")
+        for test in only_native:
+            print(f"  {test}")
+    for test in sorted(set(expected) - set(only_addon)):
+        print(f"Listed as expected but not failing only with lead_pipeline: {test}")
+    if unexpected:
+        print(f"compat: {len(unexpected)} failure(s) only with lead_pipeline, not expected")
+        return 1
+    print("compat: no unexpected difference")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
