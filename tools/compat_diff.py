@@ -1,7 +1,12 @@
 """Compare two Odoo test logs of `make compat`: the native baseline and the
 run with lead_pipeline. Prints both counts and the tests failing only with
 lead_pipeline; exits 1 when one of them is not listed, with its reason, in the
-expected-differences file (one ``<test id>  # <reason>`` per line)."""
+expected-differences file (one ``<test id>  # <reason>`` per line).
+
+``compat_diff.py --check LOG EXPECTED`` judges one run with lead_pipeline
+alone (make test's update-mode run of crm and sales_team): exits 1 unless it
+reported its results and every failure in it is an expected difference, with
+no error logged outside a test."""
 
 import re
 import sys
@@ -11,18 +16,40 @@ FAILURE = re.compile(
     r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) \S+ (?:odoo\.addons\.)?(?P<module>[\w.]+): "
     r"(?:FAIL|ERROR): (?P<test>.+?)\s*$"
 )
+# a class whose setUpClass failed: "ERROR: setUpClass (odoo.addons.x.tests.test_y.TestZ)"
+SETUP_CLASS = re.compile(r"^setUpClass \((?:odoo\.addons\.)?(?P<module>[\w.]+)\.(?P<cls>\w+)\)$")
+SUBTEST = re.compile(r"^Subtest (?P<test>\S+)(?: \(.*\))?$")
 SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+# errors logged outside a test's own report: module loading, a crash
+STRAY = re.compile(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) ")
+# the counts Odoo logs as errors when a module's tests failed
+COUNTS = re.compile(r"odoo\.modules\.loading: Module \w+: \d+ failures|error\(s\) of \d+ tests")
 
 
-def read_log(path):
-    """(set of failing test ids, (failed, errors, tests) of the last summary)."""
+def test_id(module, test):
+    """``module: TestClass.test_method``; a failing subtest (as ``@users``
+    makes) counts as its test, a failing setUpClass as ``TestClass.setUpClass``."""
+    if match := SETUP_CLASS.match(test):
+        return f"{match['module']}: {match['cls']}.setUpClass"
+    if match := SUBTEST.match(test):
+        return f"{module}: {match['test']}"
+    return f"{module}: {test}"
+
+
+def read_log(path, stray=None):
+    """(set of failing test ids, (failed, errors, tests) of the last summary);
+    error lines other than a test's own report and the counts are appended to
+    ``stray``."""
     failing, summary = set(), None
     with open(path, encoding="utf-8", errors="replace") as log:
         for line in log:
             if match := FAILURE.match(line):
-                failing.add(f"{match['module']}: {match['test']}")
-            elif match := SUMMARY.search(line):
+                failing.add(test_id(match["module"], match["test"]))
+                continue
+            if match := SUMMARY.search(line):
                 summary = tuple(int(number) for number in match.groups())
+            if stray is not None and STRAY.match(line) and not COUNTS.search(line):
+                stray.append(line.rstrip())
     return failing, summary
 
 
@@ -74,5 +101,24 @@ def main(native_log, addon_log, expected_path):
     return 0
 
 
+def check(log_path, expected_path):
+    stray = []
+    failing, summary = read_log(log_path, stray)
+    expected = read_expected(expected_path)
+    print(f"With lead_pipeline: {describe(summary)}")
+    for test in sorted(failing):
+        note = f"expected: {expected[test]}" if test in expected else "NOT EXPECTED"
+        print(f"  {test}\n      {note}")
+    for line in stray:
+        print(f"  error logged: {line[:300]}")
+    unexpected = [test for test in failing if test not in expected]
+    if summary is None or unexpected or stray:
+        print("compat: the run failed beyond the expected differences")
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--check":
+        sys.exit(check(*sys.argv[2:]))
     sys.exit(main(*sys.argv[1:]))
