@@ -23,7 +23,10 @@ SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 # errors logged outside a test's own report: module loading, a crash
 STRAY = re.compile(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) ")
 # the counts Odoo logs as errors when a module's tests failed
-COUNTS = re.compile(r"odoo\.modules\.loading: Module \w+: \d+ failures|error\(s\) of \d+ tests")
+COUNTS = re.compile(
+    r"odoo\.modules\.loading: (?:Module \w+: \d+ failures|At least one test failed)"
+    r"|error\(s\) of \d+ tests"
+)
 
 
 def test_id(module, test):
