@@ -137,6 +137,14 @@ class TestWebsiteContactFormLoggedCustomer(HttpCase):
         self.assertFalse(lead.lead_duplicate_partner_id)
         self.assertNotIn(self.tag, lead.tag_ids)
 
+    def test_logged_customer_rejected_is_told(self):
+        """Nothing is dropped silently: a refusal reaches the sender."""
+        self._set_policy("reject")
+        leads_before = self.env["crm.lead"].search([])
+        result = self._post_logged()
+        self.assertIn("intake policy refuses", result.get("error") or "")
+        self.assertEqual(self.env["crm.lead"].search([]), leads_before)
+
     def test_logged_customer_with_other_details_is_not_linked(self):
         """As natively: details edited to someone else's give no link to the
         logged-in customer, and intake judges the details sent."""
