@@ -114,4 +114,21 @@ for side in native addon; do
     fi
 done
 
-"$PYTHON" "$PROJECT_DIR/tools/compat_diff.py" "$RUN_DIR/native.log" "$RUN_DIR/addon.log" "$EXPECTED"
+# Tours time out on a loaded machine: a test failing only with lead_pipeline,
+# not expected, runs again alone (in update mode of its app, so that at-install
+# tests run too) before it counts; the report says which passed that way.
+retry_logs=()
+index=0
+while IFS= read -r test; do
+    [ -n "$test" ] || continue
+    index=$((index + 1))
+    module="${test%%.*}"
+    name="${test#*: }"
+    name="${name%.setUpClass}"
+    log "Running again alone: $test"
+    run_odoo_tests "$RUN_DIR/retry_$index.log" -c "$RUN_DIR/addon/odoo.conf" -d compat_addon \
+        -u "$module" --test-tags "/$module:$name" --stop-after-init --log-level=test || true
+    retry_logs+=("$RUN_DIR/retry_$index.log")
+done < <("$PYTHON" "$PROJECT_DIR/tools/compat_diff.py" --new "$RUN_DIR/native.log" "$RUN_DIR/addon.log" "$EXPECTED")
+
+"$PYTHON" "$PROJECT_DIR/tools/compat_diff.py" "$RUN_DIR/native.log" "$RUN_DIR/addon.log" "$EXPECTED" "${retry_logs[@]}"
