@@ -1,7 +1,7 @@
 # The commands the README names. Each one is a plain script in tools/ or bench/.
 WORKERS ?= 0
 
-.PHONY: run stop test bench lint
+.PHONY: run stop test compat bench lint
 
 run:
 	bash tools/run.sh
@@ -11,6 +11,9 @@ stop:
 
 test:
 	bash tools/test.sh
+
+compat:
+	bash tools/compat.sh
 
 bench:
 	bash bench/run.sh $(PARTS)

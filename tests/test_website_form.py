@@ -1,4 +1,5 @@
-from odoo.tests import HttpCase, tagged
+from odoo import http
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -62,3 +63,96 @@ class TestWebsiteContactForm(HttpCase):
         )
         self.assertEqual(lead.user_id, router)
         self.assertIn("Routed by rule Web", lead.lead_routing_log_ids.explanation)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestWebsiteContactFormLoggedCustomer(HttpCase):
+    """A logged-in customer sending Odoo's website contact form with their own
+    details is a known sender like any other: the intake policy for the website
+    form decides, and a lead it lets through keeps the link to the customer
+    that Odoo's website_crm sets for a logged-in visitor."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner = new_test_user(
+            cls.env, login="lp_site_owner", groups="sales_team.group_sale_salesman"
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="lp_site_portal",
+            name="Logged Customer",
+            email="logged.customer@known.example",
+            groups="base.group_portal",
+        )
+        cls.partner = cls.portal_user.partner_id
+        cls.partner.user_id = cls.owner
+        cls.Policy = cls.env["lead_pipeline.intake.policy"]
+        cls.tag = cls.env.ref("lead_pipeline.crm_tag_possible_duplicate")
+
+    def _post_logged(self, **values):
+        self.authenticate("lp_site_portal", "lp_site_portal")
+        data = {
+            "contact_name": "Logged Customer",
+            "email_from": "logged.customer@known.example",
+            "name": "More licences",
+            "description": "We need ten more seats.",
+            "csrf_token": http.Request.csrf_token(self),
+            **values,
+        }
+        response = self.url_open("/website/form/crm.lead", data=data)
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
+    def _set_policy(self, action):
+        self.Policy.search([("channel", "=", "website_form"), ("scope", "=", "customer")]).unlink()
+        self.Policy.create({"channel": "website_form", "scope": "customer", "action": action})
+
+    def test_logged_customer_request_attached_by_default(self):
+        leads_before = self.env["crm.lead"].search([])
+        result = self._post_logged()
+        self.assertEqual(self.env["crm.lead"].search([]), leads_before, "no lead is created")
+        self.assertEqual(result["id"], self.partner.id)
+        message = self.partner.message_ids[0]
+        self.assertIn("We need ten more seats.", message.body)
+        self.assertIn("More licences", message.body)
+        activity = self.partner.activity_ids
+        self.assertEqual(activity.user_id, self.owner)
+        self.assertIn("website contact form", activity.summary)
+
+    def test_logged_customer_lead_flagged_keeps_partner(self):
+        self._set_policy("flag")
+        lead = self.env["crm.lead"].browse(self._post_logged()["id"])
+        self.assertEqual(lead._name, "crm.lead")
+        self.assertTrue(lead.exists())
+        self.assertEqual(lead.partner_id, self.partner, "Odoo's link to the customer stays")
+        self.assertEqual(lead.lead_duplicate_partner_id, self.partner)
+        self.assertIn(self.tag, lead.tag_ids)
+        self.assertEqual(self.partner.activity_ids.user_id, self.owner)
+
+    def test_logged_customer_lead_allowed_keeps_partner(self):
+        self._set_policy("allow")
+        lead = self.env["crm.lead"].browse(self._post_logged()["id"])
+        self.assertEqual(lead.partner_id, self.partner)
+        self.assertFalse(lead.lead_duplicate_partner_id)
+        self.assertNotIn(self.tag, lead.tag_ids)
+
+    def test_logged_customer_rejected_is_told(self):
+        """Nothing is dropped silently: a refusal reaches the sender."""
+        self._set_policy("reject")
+        leads_before = self.env["crm.lead"].search([])
+        result = self._post_logged()
+        self.assertIn("intake policy refuses", result.get("error") or "")
+        self.assertEqual(self.env["crm.lead"].search([]), leads_before)
+
+    def test_logged_customer_with_other_details_is_not_linked(self):
+        """As natively: details edited to someone else's give no link to the
+        logged-in customer, and intake judges the details sent."""
+        leads_before = self.env["crm.lead"].search([])
+        result = self._post_logged(
+            contact_name="Somebody Else", email_from="somebody.else@fresh.example"
+        )
+        lead = self.env["crm.lead"].search([]) - leads_before
+        self.assertEqual(lead.id, result["id"])
+        self.assertFalse(lead.partner_id)
+        self.assertFalse(lead.lead_duplicate_partner_id)

@@ -30,3 +30,4 @@ from . import digest
 from . import lead_pipeline_report
 from . import lead_pipeline_status_report
 from . import mail_thread
+from . import ir_rule

@@ -1,6 +1,7 @@
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..logic.routing import resolve_substitute
@@ -88,18 +89,39 @@ class RoutingAbsence(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         absences = super().create(vals_list)
+        # the substitute record rule's domain is cached per user (ir.rule)
+        self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return absences
 
     def write(self, vals):
         res = super().write(vals)
+        self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
 
     def unlink(self):
         res = super().unlink()
+        self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
+
+    @api.model
+    @tools.ormcache()
+    def _lead_pipeline_bounds(self):
+        """Every moment an absence starts or ends, sorted; cached until
+        absences change (their create, write and unlink clear the cache)."""
+        self.env.cr.execute("SELECT date_from, date_to FROM lead_pipeline_absence")
+        return tuple(sorted({moment for row in self.env.cr.fetchall() for moment in row}))
+
+    @api.model
+    def _lead_pipeline_period(self):
+        """A key that changes whenever an absence starts or ends: where now
+        falls among those moments. Cached rule domains depending on who is
+        away now are keyed on it (see ir.rule)."""
+        bounds = self._lead_pipeline_bounds()
+        now = fields.Datetime.now()
+        return bisect_left(bounds, now), bisect_right(bounds, now)
 
     @api.model
     def _lead_pipeline_sync_activities(self):

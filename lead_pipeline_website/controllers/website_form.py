@@ -1,6 +1,7 @@
 from markupsafe import Markup, escape
 
 from odoo.http import request
+from odoo.tools import email_normalize
 
 from odoo.addons.website_crm.controllers.website_form import WebsiteForm
 
@@ -13,13 +14,26 @@ class LeadPipelineWebsiteForm(WebsiteForm):
     def insert_record(self, request, model, values, custom, meta=None):
         if model.sudo().model == "crm.lead" and not values.get("partner_id"):
             Lead = request.env["crm.lead"].sudo().with_context(lead_pipeline_channel="website_form")
+            known = self._lead_pipeline_logged_partner(values)
             target = Lead._lead_pipeline_attach_target(
-                [{"type": "lead", **values}], "website_form"
+                [{"type": "lead", **values, **({"partner_id": known.id} if known else {})}],
+                "website_form",
             )[0]
             if target:
                 self._lead_pipeline_attach(target, values, custom)
                 return target.id
+        # a lead: website_crm links it to the logged-in customer as natively
         return super().insert_record(request, model, values, custom, meta=meta)
+
+    def _lead_pipeline_logged_partner(self, values):
+        """The logged-in visitor's partner when the form carries their own
+        e-mail address: the customer website_crm links the lead to, whom the
+        policy judges the request for (see crm.lead in this module)."""
+        user = request.env.user
+        email = email_normalize(values.get("email_from"))
+        if not email or user._is_public() or user.partner_id.email_normalized != email:
+            return request.env["res.partner"]
+        return user.partner_id.sudo()
 
     def _lead_pipeline_attach(self, target, values, custom):
         lines = [
