@@ -3,6 +3,7 @@ from markupsafe import Markup, escape
 from odoo.http import request
 from odoo.tools import email_normalize
 
+from odoo.addons.lead_pipeline.models.internal import intake_channel, scoped, scoped_value
 from odoo.addons.website_crm.controllers.website_form import WebsiteForm
 
 
@@ -11,9 +12,18 @@ class LeadPipelineWebsiteForm(WebsiteForm):
     attach the request to an existing lead or customer instead of creating a
     lead (flag and reject happen in crm.lead.create, as for every channel)."""
 
+    def _handle_website_form(self, model_name, **kwargs):
+        # what insert_record decided, for insert_attachment in the same post
+        with scoped(lead_pipeline_website_attached={}):
+            return super()._handle_website_form(model_name, **kwargs)
+
     def insert_record(self, request, model, values, custom, meta=None):
+        with intake_channel("website_form"):
+            return self._lead_pipeline_insert_record(request, model, values, custom, meta)
+
+    def _lead_pipeline_insert_record(self, request, model, values, custom, meta):
         if model.sudo().model == "crm.lead" and not values.get("partner_id"):
-            Lead = request.env["crm.lead"].sudo().with_context(lead_pipeline_channel="website_form")
+            Lead = request.env["crm.lead"].sudo()
             known = self._lead_pipeline_logged_partner(values)
             target = Lead._lead_pipeline_attach_target(
                 [{"type": "lead", **values, **({"partner_id": known.id} if known else {})}],
@@ -50,10 +60,12 @@ class LeadPipelineWebsiteForm(WebsiteForm):
             request.env._("New request through the website contact form")
         )
         # files uploaded with the form go to the record the request went to
-        request.update_context(lead_pipeline_attached=(target._name, target.id))
+        attached = scoped_value("lead_pipeline_website_attached")
+        if attached is not None:
+            attached[target.id] = target._name
 
     def insert_attachment(self, model, id_record, files):
-        attached = request.env.context.get("lead_pipeline_attached")
-        if attached and attached[1] == id_record and model.sudo().model == "crm.lead":
-            model = request.env["ir.model"].sudo()._get(attached[0])
+        attached = scoped_value("lead_pipeline_website_attached") or {}
+        if id_record in attached and model.sudo().model == "crm.lead":
+            model = request.env["ir.model"].sudo()._get(attached[id_record])
         return super().insert_attachment(model, id_record, files)
