@@ -19,9 +19,15 @@ class LeadPipelineWebsiteForm(WebsiteForm):
 
     def insert_record(self, request, model, values, custom, meta=None):
         with intake_channel("website_form"):
-            return self._lead_pipeline_insert_record(request, model, values, custom, meta)
+            attached_id = self._lead_pipeline_attach_request(request, model, values, custom)
+            if attached_id:
+                return attached_id
+            # a lead: website_crm links it to the logged-in customer as natively
+            return super().insert_record(request, model, values, custom, meta=meta)
 
-    def _lead_pipeline_insert_record(self, request, model, values, custom, meta):
+    def _lead_pipeline_attach_request(self, request, model, values, custom):
+        """The id of the existing record the policy attaches the request to
+        (posted there), or None for a lead to create."""
         if model.sudo().model == "crm.lead" and not values.get("partner_id"):
             Lead = request.env["crm.lead"].sudo()
             known = self._lead_pipeline_logged_partner(values)
@@ -32,8 +38,7 @@ class LeadPipelineWebsiteForm(WebsiteForm):
             if target:
                 self._lead_pipeline_attach(target, values, custom)
                 return target.id
-        # a lead: website_crm links it to the logged-in customer as natively
-        return super().insert_record(request, model, values, custom, meta=meta)
+        return None
 
     def _lead_pipeline_logged_partner(self, values):
         """The logged-in visitor's partner when the form carries their own
