@@ -76,6 +76,11 @@ def run(cmd, what, hint, logfile=None, **kwargs):
     return proc
 
 
+def pip(python, args, what, hint, logfile):
+    """``python -m pip install -q <args>`` as a named step of the set-up."""
+    return run([str(python), "-m", "pip", "install", "-q", *args], what, hint, logfile)
+
+
 def cache_dir():
     if os.environ.get("LP_CACHE_DIR"):
         return Path(os.environ["LP_CACHE_DIR"])
@@ -220,8 +225,9 @@ print(json.dumps({"chosen": chosen, "alternatives": alternatives}))
 
 def resolve_requirements(python, src, logfile):
     """Odoo's pins for this Python; a pin with no wheel here takes the newer Python's pin."""
-    run(
-        [str(python), "-m", "pip", "install", "-q", "packaging"],
+    pip(
+        python,
+        ["packaging"],
         "pip install packaging",
         "check the network or the package index",
         logfile,
@@ -344,52 +350,28 @@ def bootstrap(with_tools):
                     "install Debian's python3-venv package",
                     logfile,
                 )
-                run(
-                    [
-                        str(python),
-                        "-m",
-                        "pip",
-                        "install",
-                        "-q",
-                        "--upgrade",
-                        "pip",
-                        "setuptools",
-                        "wheel",
-                    ],
+                pip(
+                    python,
+                    ["--upgrade", "pip", "setuptools", "wheel"],
                     "upgrading pip",
                     "check the network or the package index",
                     logfile,
                 )
         with step("Odoo's requirements.txt, resolved for this Python"):
-            specs = resolve_requirements(python, src_dir, logfile)
+            # phonenumbers: Odoo's phone tools, which the matching engine uses
+            specs = [*resolve_requirements(python, src_dir, logfile), "phonenumbers"]
             (cache / "requirements-resolved.txt").write_text("\n".join(specs) + "\n")
-            run(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "-r",
-                    str(cache / "requirements-resolved.txt"),
-                ],
+            pip(
+                python,
+                ["-r", str(cache / "requirements-resolved.txt")],
                 "pip install (Odoo's requirements)",
                 "a pin failed to build: see the log for the package and install its headers",
                 logfile,
             )
         with step("Odoo itself, editable"):
-            run(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--no-deps",
-                    "--no-build-isolation",
-                    "-e",
-                    str(src_dir),
-                ],
+            pip(
+                python,
+                ["--no-deps", "--no-build-isolation", "-e", str(src_dir)],
                 "pip install -e <odoo>",
                 "see the log",
                 logfile,
@@ -397,16 +379,9 @@ def bootstrap(with_tools):
         state.update(python=sys.version.split()[0])
         if with_tools:
             with step("Test and lint tools (tests/requirements.txt)"):
-                run(
-                    [
-                        str(python),
-                        "-m",
-                        "pip",
-                        "install",
-                        "-q",
-                        "-r",
-                        str(PROJECT_DIR / "tests" / "requirements.txt"),
-                    ],
+                pip(
+                    python,
+                    ["-r", str(PROJECT_DIR / "tests" / "requirements.txt")],
                     "pip install (test tools)",
                     "see the log",
                     logfile,
