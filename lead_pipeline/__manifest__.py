@@ -17,6 +17,7 @@
         "data/lead_type_data.xml",
         "data/crm_tag_data.xml",
         "data/qualification_data.xml",
+        "data/mail_template_data.xml",
         "views/lead_status_views.xml",
         "views/lead_type_views.xml",
         "views/lead_contact_views.xml",

@@ -29,7 +29,8 @@ def strip_html(value):
 class WebFormController(http.Controller):
     """Public web-to-lead endpoint: any site may post to it (token-based, no
     session). It validates and bounds everything, answers the same way for
-    new and known senders, and never answers 500."""
+    new and known senders, in the form's (or the browser's) language, and
+    never answers 500 nor logs a traceback for what a visitor sent."""
 
     def _json(self, status, payload):
         return request.make_response(
@@ -40,6 +41,17 @@ class WebFormController(http.Controller):
 
     def _errors(self, status, *errors):
         return self._json(status, {"status": "error", "errors": list(errors)})
+
+    def _env(self, form=None):
+        """The environment the answer is written in: the form's language,
+        else the best of the browser's among the installed ones."""
+        installed = [code for code, _name in request.env["res.lang"].get_installed()]
+        lang = form.lang if form and form.lang in installed else None
+        if not lang:
+            accepted = request.httprequest.accept_languages
+            best = accepted.best_match([code.replace("_", "-") for code in installed])
+            lang = best.replace("-", "_") if best else "en_US"
+        return request.env(context=dict(request.env.context, lang=lang))
 
     def _get_form(self, token):
         if not isinstance(token, str) or len(token) > 128:
@@ -62,7 +74,7 @@ class WebFormController(http.Controller):
     def form_timestamp(self, token, **kwargs):
         form = self._get_form(token)
         if not form:
-            return self._errors(404, "Unknown form.")
+            return self._errors(404, self._env()._("Unknown form."))
         return self._json(200, form._timestamp())
 
     @http.route(
@@ -73,49 +85,73 @@ class WebFormController(http.Controller):
         cors="*",
         csrf=False,
         save_session=False,
+        # Odoo parses form bodies before the controller runs: the size limit
+        # has to be the request's own, refused before a byte is parsed
+        max_content_length=ABSOLUTE_MAX_BODY,
     )
     def form_submit(self, token, **kwargs):
+        form = request.env["lead_pipeline.web.form"]
         try:
             with request.env.cr.savepoint():
-                return self._submit(token)
-        except Exception:  # the endpoint never answers 500
-            _logger.exception("lead_pipeline web form %s: refused a request", token[:8])
-            return self._errors(400, "The request could not be processed.")
+                form, refusal = self._admit(token)
+            if refusal:
+                return refusal
+            # the post's rate-limit row stays, whatever happens to the post
+            with request.env.cr.savepoint():
+                return self._submit(form)
+        except Exception as error:  # the endpoint never answers 500
+            # one line: a visitor's garbage is no reason for a traceback
+            _logger.warning(
+                "lead_pipeline web form %s: refused a request (%s)",
+                token[:8],
+                type(error).__name__,
+            )
+            return self._errors(400, self._env(form)._("The request could not be processed."))
 
-    def _submit(self, token):
+    def _admit(self, token):
+        """(form, None) for a post to process, or (form, the answer) for a post
+        refused on its size or the rate limits; the post is counted here."""
         httprequest = request.httprequest
         length = httprequest.content_length
-        if length is not None and length > ABSOLUTE_MAX_BODY:
-            return self._errors(413, "The request is too large.")
         form = self._get_form(token)
+        env = self._env(form)
+        if length is not None and length > ABSOLUTE_MAX_BODY:
+            return form, self._errors(413, env._("The request is too large."))
         if not form:
-            return self._errors(404, "Unknown form.")
+            return form, self._errors(404, env._("Unknown form."))
         if length is None or length > form.max_body_bytes:
-            return self._errors(413, "The request is too large.")
+            return form, self._errors(413, env._("The request is too large."))
         ip = httprequest.remote_addr or ""
         posts_from_ip, posts_to_form = (
             request.env["lead_pipeline.web.form.submission"].sudo()._record(form, ip)
         )
         if posts_from_ip > form.rate_limit_ip or posts_to_form > form.rate_limit_form:
-            return self._errors(429, "Too many requests; please try again later.")
-        data = self._read_payload(httprequest)
+            return form, self._errors(429, env._("Too many requests; please try again later."))
+        return form, None
+
+    def _submit(self, form):
+        env = self._env(form)
+        form = form.with_env(form.env(context=dict(form.env.context, lang=env.lang)))
+        data = self._read_payload(request.httprequest)
         if data is None:
-            return self._errors(400, "The request body is not a form or a JSON object.")
+            _logger.info("lead_pipeline web form %s: refused a malformed body", form.id)
+            return self._errors(400, env._("The request body is not a form or a JSON object."))
         if data.get("_hp"):
             return self._accepted(form)  # a bot filled the honeypot: say nothing
         reason = form._check_timestamp(data.get("_ts"), data.get("_sig"))
         if reason:
             return self._errors(400, reason)
-        values, errors = self._validate(form, data)
+        values, errors = self._validate(env, form, data)
         if errors:
             return self._errors(400, *errors)
-        try:
-            self._verify_captcha()
-        except (UserError, ValidationError):
-            return self._errors(400, "The CAPTCHA check failed; please try again.")
+        if not self._verify_captcha(data):
+            return self._errors(400, env._("The CAPTCHA check failed; please try again."))
         payload = json.dumps(values, sort_keys=True)
-        if not request.env["lead_pipeline.web.form.submission"].sudo()._claim(form, payload):
+        Submission = request.env["lead_pipeline.web.form.submission"].sudo()
+        if not Submission._claim(form, payload):
             return self._accepted(form)  # the same post again: a double click
+        if not Submission._spend_token(form, data["_ts"]):
+            return self._errors(400, env._("The form has no valid timestamp; reload the page."))
         self._create_lead(form, values)
         return self._accepted(form)
 
@@ -124,8 +160,8 @@ class WebFormController(http.Controller):
         if httprequest.mimetype == "application/json":
             try:
                 data = json.loads(httprequest.get_data(cache=False, as_text=True) or "null")
-            except ValueError:
-                return None
+            except (ValueError, RecursionError):
+                return None  # not JSON, or nested deeper than the parser goes
             if not isinstance(data, dict):
                 return None
             return data
@@ -135,47 +171,64 @@ class WebFormController(http.Controller):
             return {key: values[-1] for key, values in httprequest.form.lists()}
         return None
 
-    def _validate(self, form, data):
+    def _validate(self, env, form, data):
         errors = []
         values = {}
         allowed = {field.name: field for field in form.field_ids}
+        max_length = form.max_length
         for name, value in data.items():
-            if name.startswith("_") or name == "consent":
+            if not isinstance(name, str) or name.startswith("_") or name == "consent":
                 continue
             if name not in allowed:
                 continue  # fields the form does not take are ignored
             if value is None:
                 continue
             if not isinstance(value, str):
-                errors.append(f"{name}: a text value is expected.")
+                errors.append(env._("%(field)s: a text value is expected.", field=name))
                 continue
-            if len(value) > min(form.max_length, HARD_MAX_LENGTH) * 4:
-                errors.append(f"{name}: longer than {form.max_length} characters.")
+            if len(value) > min(max_length, HARD_MAX_LENGTH) * 4:
+                errors.append(
+                    env._("%(field)s: longer than %(max)s characters.", field=name, max=max_length)
+                )
                 continue
             text = strip_html(value) if ("<" in value or "&" in value) else value
             text = text.strip()
-            if len(text) > form.max_length:
-                errors.append(f"{name}: longer than {form.max_length} characters.")
+            if len(text) > max_length:
+                errors.append(
+                    env._("%(field)s: longer than %(max)s characters.", field=name, max=max_length)
+                )
                 continue
             if text:
                 values[name] = text
         for field in form.required_field_ids:
             if not values.get(field.name):
-                errors.append(f"{field.name}: required.")
+                errors.append(env._("%(field)s: required.", field=field.name))
         email = values.get("email_from")
         if email and not email_normalize(email, strict=True):
-            errors.append("email_from: not a valid e-mail address.")
+            errors.append(env._("email_from: not a valid e-mail address."))
         consent = data.get("consent")
         if form.consent_required and consent not in (True, "1", "on", "true", "yes"):
-            errors.append("consent: required.")
+            errors.append(env._("consent: required."))
+        if not values and not errors:
+            errors.append(env._("The form was sent empty."))
         return values, errors
 
-    def _verify_captcha(self):
-        """Odoo's reCAPTCHA (and the Turnstile module, which hooks the same
-        method) when one is installed and configured."""
+    def _verify_captcha(self, data):
+        """Odoo's reCAPTCHA (and the Turnstile module, which extends the same
+        method) when one is installed and configured: True for a human. The
+        check answers False for a bot and raises for a missing or broken
+        token; both refuse. A JSON post carries its token in the body."""
         ir_http = request.env["ir.http"]
-        if hasattr(ir_http, "_verify_request_recaptcha_token"):
-            ir_http._verify_request_recaptcha_token("lead_pipeline_form")
+        if not hasattr(ir_http, "_verify_request_recaptcha_token"):
+            return True
+        params = request.params if isinstance(request.params, dict) else {}
+        for key in ("recaptcha_token_response", "turnstile_captcha"):
+            if isinstance(data.get(key), str) and key not in params:
+                params[key] = data[key]
+        try:
+            return bool(ir_http._verify_request_recaptcha_token("lead_pipeline_form"))
+        except (UserError, ValidationError):
+            return False
 
     def _create_lead(self, form, values):
         Lead = request.env["crm.lead"].sudo().with_context(default_type="lead")
@@ -194,9 +247,13 @@ class WebFormController(http.Controller):
             "medium_id": form.medium_id.id,
             "campaign_id": form.campaign_id.id,
             "lead_web_form_id": form.id,
-            "company_id": form.company_id.id,
+            # intake matches within this company only: a public door never
+            # reaches another company's customers
+            "company_id": form.company_id.id or request.env.company.id,
             "user_id": False,
         }
+        if form.lang:
+            vals["lang_id"] = request.env["res.lang"]._get_data(code=form.lang).id
         if form.consent_required:
             vals.update(
                 lead_consent_text=form.consent_text, lead_consent_date=fields.Datetime.now()
@@ -224,9 +281,17 @@ class WebFormController(http.Controller):
             lead = internal_create(Lead, [vals], bookkeeping=True)
         except (UserError, ValidationError):
             return None  # refused by the intake policy: the sender learns nothing
-        if form.auto_reply_template_id and lead.email_from:
-            form.auto_reply_template_id.sudo().send_mail(lead.id, force_send=False)
+        self._auto_reply(form, lead)
         return lead
+
+    def _auto_reply(self, form, lead):
+        """At most one auto-reply a day to an address, counted in the
+        database (any worker, any form)."""
+        email = email_normalize(lead.email_from)
+        if not form.auto_reply_template_id or not email:
+            return
+        if request.env["lead_pipeline.web.form.submission"].sudo()._claim_auto_reply(form, email):
+            form.auto_reply_template_id.sudo().send_mail(lead.id, force_send=False)
 
     def _accepted(self, form):
         if form.redirect_url and request.httprequest.mimetype != "application/json":

@@ -3,6 +3,11 @@
 CHANNELS = ("import", "mail", "web_form", "website_form", "api")
 #: channels where "attach" can post the request on the existing record
 ATTACH_CHANNELS = frozenset({"mail", "web_form", "website_form"})
+#: doors anyone may knock at: answers and matches there must not reveal the base
+PUBLIC_CHANNELS = frozenset({"web_form", "website_form"})
+#: keys strong enough to post a public request on an existing record: a
+#: company name (or a VAT number) is public knowledge, an address is not
+ATTACH_KEYS_PUBLIC = frozenset({"email", "phone"})
 SCOPES = ("customer", "open_lead")
 ACTIONS = ("allow", "flag", "reject", "attach")
 
@@ -24,4 +29,13 @@ def decide(policies, type_id, channel, scope):
     action = action or default_action(channel, scope)
     if action == "attach" and channel not in ATTACH_CHANNELS:
         return "reject"
+    return action
+
+
+def public_action(action, channel, key_type):
+    """On a public door, a request matched only by a company name or VAT
+    number is not attached to the record (anyone could write it onto a
+    customer): it becomes a lead flagged as a possible duplicate."""
+    if action == "attach" and channel in PUBLIC_CHANNELS and key_type not in ATTACH_KEYS_PUBLIC:
+        return "flag"
     return action

@@ -10,7 +10,7 @@ from odoo.tools import (
 )
 
 from ..controllers.rpc import EXTERNAL_API_CALL
-from ..logic.intake import decide
+from ..logic.intake import PUBLIC_CHANNELS, decide, public_action
 from ..logic.matching import KEY_ORDER, group_rows
 from .internal import current_channel, intake_channel, internal_write, scoped, scoped_value
 
@@ -99,10 +99,8 @@ class CrmLead(models.Model):
         decisions = [None] * len(vals_list)
         if not rows:
             return decisions
-        Matcher = self.env["lead_pipeline.matcher"]
         keys = [self._lead_pipeline_vals_keys(vals_list[index]) for index in rows]
-        customers = Matcher._find_partners(keys)
-        open_leads = Matcher._find_open_leads(keys)
+        customers, open_leads = self._lead_pipeline_intake_matches(vals_list, rows, keys, channel)
         groups = group_rows(keys)
         policies = self.env["lead_pipeline.intake.policy"].sudo()._policy_map()
         default_type_id = self.env["lead_pipeline.lead.type"]._get_default_type().id
@@ -123,10 +121,10 @@ class CrmLead(models.Model):
             if found:
                 (key_type, _value, records), scope, kind = found
                 decisions[index] = (
-                    decide(policies, type_id, channel, scope),
+                    public_action(decide(policies, type_id, channel, scope), channel, key_type),
                     kind,
                     records[0],
-                    Matcher._reason(key_type, records[0]),
+                    self.env["lead_pipeline.matcher"]._reason(key_type, records[0]),
                 )
             elif groups[position] != position:
                 first = rows[groups[position]]
@@ -137,6 +135,30 @@ class CrmLead(models.Model):
                     self.env._("same person or company as row %(row)s", row=first + 1),
                 )
         return decisions
+
+    @api.model
+    def _lead_pipeline_intake_matches(self, vals_list, rows, keys, channel):
+        """(customers, open leads) matched per row. On a public door, only
+        within the company the request is for (and records shared by all
+        companies): one request never lands on another company's record.
+        One search per key type and company."""
+        Matcher = self.env["lead_pipeline.matcher"]
+        if channel not in PUBLIC_CHANNELS:
+            return Matcher._find_partners(keys), Matcher._find_open_leads(keys)
+        by_company = {}
+        for position, index in enumerate(rows):
+            company_id = vals_list[index].get("company_id") or self.env.company.id
+            by_company.setdefault(company_id, []).append(position)
+        customers, open_leads = [None] * len(rows), [None] * len(rows)
+        for company_id, positions in by_company.items():
+            domain = [("company_id", "in", [company_id, False])]
+            subset = [keys[position] for position in positions]
+            found_customers = Matcher._find_partners(subset, domain=domain)
+            found_leads = Matcher._find_open_leads(subset, domain=domain)
+            for offset, position in enumerate(positions):
+                customers[position] = found_customers[offset]
+                open_leads[position] = found_leads[offset]
+        return customers, open_leads
 
     @api.model
     def _lead_pipeline_intake_check(self, vals_list, channel):
@@ -153,6 +175,9 @@ class CrmLead(models.Model):
             for index, decision in enumerate(decisions)
             if decision and decision[0] == "reject"
         ]
+        if errors and channel in PUBLIC_CHANNELS:
+            # a visitor learns nothing of the base: no record named, no reason
+            raise ValidationError(self.env._("The intake policy refuses this request."))
         if errors:
             raise ValidationError(
                 self.env._(
@@ -164,7 +189,10 @@ class CrmLead(models.Model):
         tag = self.env.ref("lead_pipeline.crm_tag_possible_duplicate", raise_if_not_found=False)
         flags = {}
         for index, decision in enumerate(decisions):
-            if not decision or decision[0] != "flag":
+            # a public request the door did not attach (files came with it, say)
+            # is a lead like a flagged one
+            attached_elsewhere = decision and decision[0] == "attach" and channel in PUBLIC_CHANNELS
+            if not decision or (decision[0] != "flag" and not attached_elsewhere):
                 continue
             _action, kind, record, reason = decision
             vals = vals_list[index]

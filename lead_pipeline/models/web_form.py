@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -24,8 +25,17 @@ SAFE_FIELDS = (
     "name",
     "description",
 )
+#: what a new form accepts until its manager says otherwise
+DEFAULT_FIELDS = ("name", "contact_name", "partner_name", "email_from", "phone", "description")
 HARD_MAX_LENGTH = 10000
 DEDUPE_WINDOW_SECONDS = 60
+#: a form token is good for one post, this long after the page fetched it
+TOKEN_MAX_AGE = 86400
+_TOKEN = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{16,64})$")
+
+
+def _default_fields(env, names):
+    return env["ir.model.fields"].sudo().search([("model", "=", "crm.lead"), ("name", "in", names)])
 
 
 class WebForm(models.Model):
@@ -59,6 +69,7 @@ class WebForm(models.Model):
         "field_id",
         string="Allowed Fields",
         domain=[("model", "=", "crm.lead"), ("name", "in", SAFE_FIELDS)],
+        default=lambda self: _default_fields(self.env, DEFAULT_FIELDS),
     )
     required_field_ids = fields.Many2many(
         "ir.model.fields",
@@ -67,6 +78,7 @@ class WebForm(models.Model):
         "field_id",
         string="Required Fields",
         domain=[("model", "=", "crm.lead"), ("name", "in", SAFE_FIELDS)],
+        default=lambda self: _default_fields(self.env, ("email_from",)),
     )
     max_length = fields.Integer(
         "Maximum Field Length", default=500, help="Longest value accepted in any field."
@@ -84,8 +96,22 @@ class WebForm(models.Model):
         translate=True, default="I agree that my data is used to answer my request."
     )
     redirect_url = fields.Char(help="Where a browser posting the form goes afterwards.")
+    lang = fields.Selection(
+        "_lang_get",
+        string="Language",
+        help="Language of the answers to posts (error messages, auto-reply). "
+        "Empty: the visitor's browser language, among the installed ones.",
+    )
     auto_reply_template_id = fields.Many2one(
-        "mail.template", domain=[("model", "=", "crm.lead")], string="Auto-reply"
+        "mail.template",
+        domain=[("model", "=", "crm.lead")],
+        string="Auto-reply",
+        default=lambda self: self.env.ref(
+            "lead_pipeline.mail_template_web_form_auto_reply", raise_if_not_found=False
+        ),
+        help="Sent at most once a day to an address, whatever the form, and never when "
+        "the CAPTCHA fails. Do not repeat what the visitor typed: anyone can post "
+        "anybody's address.",
     )
     snippet = fields.Text(compute="_compute_snippet", groups="sales_team.group_sale_manager")
     lead_count = fields.Integer(compute="_compute_lead_count")
@@ -110,9 +136,27 @@ class WebForm(models.Model):
                     self.env._("Fill time and rate limits cannot be negative or zero.")
                 )
 
+    @api.model
+    def _lang_get(self):
+        return self.env["res.lang"].get_installed()
+
     @api.constrains("field_ids", "required_field_ids")
     def _check_required_allowed(self):
         for form in self:
+            if not form.field_ids:
+                raise ValidationError(
+                    self.env._("The form %s must accept at least one field.", form.name)
+                )
+            unsafe = (form.field_ids | form.required_field_ids).filtered(
+                lambda field: field.model != "crm.lead" or field.name not in SAFE_FIELDS
+            )
+            if unsafe:
+                raise ValidationError(
+                    self.env._(
+                        "A public form cannot fill these fields: %s",
+                        ", ".join(unsafe.mapped("field_description")),
+                    )
+                )
             extra = form.required_field_ids - form.field_ids
             if extra:
                 raise ValidationError(
@@ -164,7 +208,7 @@ class WebForm(models.Model):
         for form in self:
             form.sudo().token = secrets.token_urlsafe(24)
 
-    # -- signed timestamps: the page fetches a fresh one when it loads -------
+    # -- form tokens: the page fetches one when it loads, a post spends it ---
 
     def _sign(self, ts):
         self.ensure_one()
@@ -172,31 +216,38 @@ class WebForm(models.Model):
         message = f"{self.sudo().token}:{ts}".encode()
         return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
-    def _timestamp(self):
-        ts = str(int(time.time()))
+    def _timestamp(self, now=None):
+        """A token for one post: the time it was issued and a random nonce,
+        signed. The post is refused before the minimum fill time, after a
+        day, and when the nonce was already spent."""
+        ts = f"{int(now or time.time())}.{secrets.token_urlsafe(16)}"
         return {"ts": ts, "sig": self._sign(ts)}
 
     def _check_timestamp(self, ts, sig, now=None):
-        """None when the post came at least the minimum fill time after the
-        page fetched its timestamp (and within a day), else the reason."""
+        """None when the token is genuine and the post came at least the
+        minimum fill time after it was issued (and within a day), else the
+        reason, in the environment's language."""
         self.ensure_one()
-        if not isinstance(ts, str) or not isinstance(sig, str) or not ts.isdigit():
-            return self.env._("The form has no valid timestamp; reload the page.")
-        if not hmac.compare_digest(self._sign(ts), sig):
-            return self.env._("The form has no valid timestamp; reload the page.")
-        age = (now or time.time()) - int(ts)
+        invalid = self.env._("The form has no valid timestamp; reload the page.")
+        if not isinstance(ts, str) or not isinstance(sig, str):
+            return invalid
+        match = _TOKEN.match(ts)
+        if not match or not hmac.compare_digest(self._sign(ts), sig):
+            return invalid
+        age = (now or time.time()) - int(match.group(1))
         if age < self.min_fill_seconds:
             return self.env._("The form was sent too quickly; please try again.")
-        if age > 86400:
+        if age > TOKEN_MAX_AGE:
             return self.env._("The form is too old; reload the page.")
         return None
 
 
 class WebFormSubmission(models.Model):
-    """One inserted row per post: rate limits count them over a window (no
-    hot counter row for concurrent requests to collide on), and two unique
-    keys over offset time buckets make an identical repeat within half a
-    minute a no-op (a unique key, not a read-then-write check)."""
+    """Insert-only rows in PostgreSQL, no hot counter row for concurrent
+    requests to collide on: one per post (rate limits count them over a
+    window), and unique keys for what may happen once: an identical repeat
+    within half a minute (two keys over offset time buckets), a form token
+    spent, an auto-reply to an address on a day."""
 
     _name = "lead_pipeline.web.form.submission"
     _description = "Web-to-Lead Form Post"
@@ -205,7 +256,18 @@ class WebFormSubmission(models.Model):
     form_id = fields.Many2one(
         "lead_pipeline.web.form", required=True, ondelete="cascade", index=True
     )
+    kind = fields.Selection(
+        [
+            ("post", "Post"),
+            ("repeat", "Repeat Key"),
+            ("token", "Spent Token"),
+            ("reply", "Auto-reply"),
+        ],
+        required=True,
+        default="post",
+    )
     ip = fields.Char(index=True)
+    refused = fields.Boolean(help="Refused by the per-address limit: not counted for the form.")
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     dedupe_a = fields.Char()
     dedupe_b = fields.Char()
@@ -218,19 +280,44 @@ class WebFormSubmission(models.Model):
     @api.model
     def _record(self, form, ip):
         """Insert the post's row and return the counts of the window,
-        including it: (posts from this address, posts to this form)."""
+        including it: (posts from this address, posts to this form). A post
+        over the per-address limit is marked refused and does not count for
+        the form: one address cannot close a form for everyone."""
         self.env.cr.execute(
             """
-            INSERT INTO lead_pipeline_web_form_submission (form_id, ip, date)
-            VALUES (%(form)s, %(ip)s, now() AT TIME ZONE 'UTC');
-            SELECT count(*) FILTER (WHERE ip = %(ip)s), count(*)
-              FROM lead_pipeline_web_form_submission
-             WHERE form_id = %(form)s AND dedupe_a IS NULL
-               AND date > (now() AT TIME ZONE 'UTC') - interval '1 hour'
+            WITH window_posts AS (
+                SELECT count(*) FILTER (WHERE ip = %(ip)s) AS from_ip,
+                       count(*) FILTER (WHERE NOT coalesce(refused, false)) AS to_form
+                  FROM lead_pipeline_web_form_submission
+                 WHERE form_id = %(form)s AND kind = 'post'
+                   AND date > (now() AT TIME ZONE 'UTC') - interval '1 hour'
+            ), inserted AS (
+                INSERT INTO lead_pipeline_web_form_submission (form_id, kind, ip, date, refused)
+                SELECT %(form)s, 'post', %(ip)s, now() AT TIME ZONE 'UTC',
+                       from_ip + 1 > %(ip_limit)s
+                  FROM window_posts
+                RETURNING refused
+            )
+            SELECT from_ip + 1, to_form + (CASE WHEN inserted.refused THEN 0 ELSE 1 END)
+              FROM window_posts, inserted
             """,
-            {"form": form.id, "ip": ip},
+            {"form": form.id, "ip": ip, "ip_limit": form.rate_limit_ip},
         )
         return self.env.cr.fetchone()
+
+    def _claim_key(self, form, kind, key):
+        """True the first time ``key`` is claimed (a unique key, not a
+        read-then-write check), False afterwards."""
+        self.env.cr.execute(
+            """
+            INSERT INTO lead_pipeline_web_form_submission (form_id, kind, date, dedupe_a)
+            VALUES (%s, %s, now() AT TIME ZONE 'UTC', %s)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """,
+            (form.id, kind, key),
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _claim(self, form, payload, now=None):
@@ -244,14 +331,27 @@ class WebFormSubmission(models.Model):
         )
         self.env.cr.execute(
             """
-            INSERT INTO lead_pipeline_web_form_submission (form_id, date, dedupe_a, dedupe_b)
-            VALUES (%s, now() AT TIME ZONE 'UTC', %s, %s)
+            INSERT INTO lead_pipeline_web_form_submission (form_id, kind, date, dedupe_a, dedupe_b)
+            VALUES (%s, 'repeat', now() AT TIME ZONE 'UTC', %s, %s)
             ON CONFLICT DO NOTHING
             RETURNING id
             """,
             (form.id, *keys),
         )
         return bool(self.env.cr.fetchone())
+
+    @api.model
+    def _spend_token(self, form, ts):
+        """True the first time the form token ``ts`` is used; a token is
+        good for one post, so fetching one cannot skip the fill time twice."""
+        return self._claim_key(form, "token", f"token:{form.id}:{ts}")
+
+    @api.model
+    def _claim_auto_reply(self, form, email):
+        """True when no auto-reply went to ``email`` today (UTC), from any
+        form: a public form must not let anyone mail a third party at will."""
+        day = fields.Date.to_string(fields.Datetime.now())
+        return self._claim_key(form, "reply", f"reply:{day}:{email}")
 
     @api.autovacuum
     def _gc_old_posts(self):
