@@ -10,6 +10,8 @@ import xmlrpc.client
 from contextlib import contextmanager
 from unittest.mock import patch
 
+import psycopg2
+
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
@@ -35,13 +37,21 @@ class _Records(logging.Handler):
 
 @contextmanager
 def captured_logs():
+    """The records of the block at INFO and above, whatever level the test
+    run logs at (it may mute Odoo's loggers)."""
     handler = _Records()
     root = logging.getLogger()
+    loggers = [logging.getLogger(name) for name in ("odoo", "werkzeug")]
+    levels = [logger.level for logger in loggers]
     root.addHandler(handler)
+    for logger in loggers:
+        logger.setLevel(logging.INFO)
     try:
         yield handler.records
     finally:
         root.removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _tracebacks(records):
@@ -68,7 +78,9 @@ class PublicDoorCase(HttpCase):
         )
         cls.url = f"/lead_pipeline/form/{cls.form.token}"
         cls.Lead = env["crm.lead"].with_context(active_test=False)
-        cls.owner = new_test_user(env, login="lp_door_owner", groups="sales_team.group_sale_salesman")
+        cls.owner = new_test_user(
+            env, login="lp_door_owner", groups="sales_team.group_sale_salesman"
+        )
 
     def _token(self, age=10):
         token = self.form._timestamp(now=time.time() - age)
@@ -127,9 +139,7 @@ class TestPublicWebForm(PublicDoorCase):
             }
             self.url = f"/lead_pipeline/form/{form.token}"
             self.assertEqual(self._post_json(payload).status_code, 200)
-        self.assertEqual(
-            self.Lead.search_count([("email_from", "=", "victim@third.example")]), 3
-        )
+        self.assertEqual(self.Lead.search_count([("email_from", "=", "victim@third.example")]), 3)
         mail = self._mails_to("victim@third.example")
         self.assertEqual(len(mail), 1, "one auto-reply a day to an address, whatever the form")
         for text in ("spam.example", "pills", "PILLS"):
@@ -172,9 +182,7 @@ class TestPublicWebForm(PublicDoorCase):
         with patch("odoo.addons.google_recaptcha.models.ir_http.requests.post", siteverify):
             bot = self._post_json(self._valid(email_from="bot.victim@third.example"))
             human = self._post_json(
-                self._valid(
-                    email_from="human@door.example", recaptcha_token_response="human-token"
-                )
+                self._valid(email_from="human@door.example", recaptcha_token_response="human-token")
             )
         self.assertEqual(bot.status_code, 400, "Google said bot: the post is refused")
         self.assertIn("CAPTCHA", bot.json()["errors"][0])
@@ -203,14 +211,15 @@ class TestPublicWebForm(PublicDoorCase):
 
     def test_point6_post_that_breaks_the_parser_is_counted_and_logged_once(self):
         before = self._posts_counted()
-        with captured_logs() as records, self.assertLogs(_WEB_FORM_LOGGER, "INFO") as logged:
+        with captured_logs() as records:
             response = self._post_json("[" * 5000)
             malformed = self._post_json('{"contact_name": "x",')
-        self.assertEqual((response.status_code, malformed.status_code), (400, 400))
+        self.assertEqual((response.status_code, malformed.status_code), (400, 400), response.text)
         self.assertEqual(response.json()["status"], "error")
         self.assertEqual(self._posts_counted(), before + 2, "the rate-limit rows are kept")
-        self.assertEqual(len(logged.records), 2, "one line per refused post")
-        self.assertFalse(_tracebacks(records + logged.records))
+        ours = [record for record in records if record.name == _WEB_FORM_LOGGER]
+        self.assertEqual(len(ours), 2, "one line per refused post")
+        self.assertFalse(_tracebacks(records))
 
     # -- point 7: a form always accepts fields, and only safe ones ----------
 
@@ -234,11 +243,13 @@ class TestPublicWebForm(PublicDoorCase):
             {"name", "contact_name", "partner_name", "email_from", "phone", "description"},
         )
         with self.assertRaises(xmlrpc.client.Fault) as empty:
-            call("write", [form_id], {"field_ids": [(5, 0, 0)], "required_field_ids": [(5, 0, 0)]})
+            call(
+                "write", [[form_id], {"field_ids": [(5, 0, 0)], "required_field_ids": [(5, 0, 0)]}]
+            )
         self.assertIn("must accept at least one field", empty.exception.faultString)
         unsafe = _lead_fields(self.env, ["user_id"]).id
         with self.assertRaises(xmlrpc.client.Fault) as refused:
-            call("write", [form_id], {"field_ids": [(4, unsafe)]})
+            call("write", [[form_id], {"field_ids": [(4, unsafe)]}])
         self.assertIn("cannot fill these fields", refused.exception.faultString)
         self.assertNotIn("user_id", form.field_ids.mapped("name"))
 
@@ -297,8 +308,11 @@ class TestPublicWebForm(PublicDoorCase):
         self.assertIn("email_from: pole wymagane.", browser.json()["errors"])
         self.form.lang = "pl_PL"
         form_lang = self._post_json({"contact_name": "x"}).json()["errors"]
-        self.assertEqual(form_lang, ["Formularz nie ma poprawnego znacznika czasu; odśwież stronę."])
-        self.assertIn("Nieznany formularz.", self.url_open("/lead_pipeline/form/nope/ts").text)
+        self.assertEqual(
+            form_lang, ["Formularz nie ma poprawnego znacznika czasu; odśwież stronę."]
+        )
+        unknown = self.url_open("/lead_pipeline/form/nope/ts", headers={"Accept-Language": "pl"})
+        self.assertEqual(unknown.json()["errors"], ["Nieznany formularz."])
 
     # -- a bounded hostile loop --------------------------------------------
 
@@ -354,8 +368,9 @@ class TestPublicWebForm(PublicDoorCase):
                             allow_redirects=False,
                         )
                     statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                    self.assertLess(response.status_code, 500, (round_, kind, payload[:80]))
-        self.assertLessEqual(set(statuses), {400, 413, 429}, statuses)
+                    self.assertLess(response.status_code, 500, (round_, kind, str(payload)[:80]))
+        # 200: an exact repeat of a post is answered as a double click, with no lead
+        self.assertLessEqual(set(statuses), {200, 400, 413, 429}, statuses)
         self.assertIn(429, statuses, "the burst from one address hit its limit")
         self.assertFalse(_tracebacks(records), [r.getMessage() for r in _tracebacks(records)])
         self.assertEqual(self.Lead.search_count([]), leads_before)
@@ -454,27 +469,35 @@ class TestPublicWebsiteForm(HttpCase):
         self.assertFalse(self.customer.activity_ids)
 
 
-
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestPublicDoorDatabase(TransactionCase):
     def test_point4_auto_reply_claim_is_counted_in_the_database(self):
         """Two workers (two committed cursors) reply to the same address at
         the same time: only one claims the day's reply."""
         with committed_env(self.registry) as env:
-            form_id = env["lead_pipeline.web.form"].create(
-                {"name": "Claims", "lead_type_id": env.ref("lead_pipeline.lead_type_b2b_prospect").id}
-            ).id
+            form_id = (
+                env["lead_pipeline.web.form"]
+                .create(
+                    {
+                        "name": "Claims",
+                        "lead_type_id": env.ref("lead_pipeline.lead_type_b2b_prospect").id,
+                    }
+                )
+                .id
+            )
         claims = []
 
         def claim(barrier):
             with committed_env(self.registry) as env:
                 form = env["lead_pipeline.web.form"].browse(form_id)
+                Submission = env["lead_pipeline.web.form.submission"]
                 barrier.wait()
-                claims.append(
-                    env["lead_pipeline.web.form.submission"]._claim_auto_reply(
-                        form, "race@third.example"
-                    )
-                )
+                try:
+                    claims.append(Submission._claim_auto_reply(form, "race@third.example"))
+                except psycopg2.errors.SerializationFailure:
+                    # what Odoo does for an HTTP request: roll back and retry
+                    env.cr.rollback()
+                    claims.append(Submission._claim_auto_reply(form, "race@third.example"))
 
         try:
             run_in_parallel(claim)

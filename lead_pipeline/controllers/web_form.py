@@ -134,7 +134,7 @@ class WebFormController(http.Controller):
         form = form.with_env(form.env(context=dict(form.env.context, lang=env.lang)))
         data = self._read_payload(request.httprequest)
         if data is None:
-            _logger.info("lead_pipeline web form %s: refused a malformed body", form.id)
+            _logger.warning("lead_pipeline web form %s: refused a malformed body", form.id)
             return self._errors(400, env._("The request body is not a form or a JSON object."))
         if data.get("_hp"):
             return self._accepted(form)  # a bot filled the honeypot: say nothing
