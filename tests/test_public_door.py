@@ -12,7 +12,6 @@ from unittest.mock import patch
 
 import psycopg2
 
-
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import committed_env, run_in_parallel
