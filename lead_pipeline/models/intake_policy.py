@@ -42,7 +42,10 @@ class IntakePolicy(models.Model):
         required=True,
         help="Flag: create the lead, link and tag it, and give the owner of the "
         "existing record an activity. Attach: no new lead, the request is posted "
-        "on the existing record (e-mail alias and web forms only).",
+        "on the existing record (e-mail alias and web forms only; on public forms "
+        "only for the same e-mail address or phone number, and a request with "
+        "files becomes a flagged lead). Public forms answer every visitor the same "
+        "way, and name no existing record.",
     )
 
     _sql_constraints = [
