@@ -12,6 +12,14 @@ LEAD_SOURCES = {
     "business_card": "Business Card",
     "social_media": "Social Media",
     "chat": "Chat",
+    "phone_call": "Phone Call",
+    "email": "E-mail",
+}
+
+#: the source a lead gets from the door it came in by, when its values name none
+CHANNEL_SOURCES = {
+    "mail": "email",
+    "phone": "phone_call",
 }
 
 
