@@ -38,6 +38,7 @@
     ],
     "demo": [
         "demo/lead_pipeline_demo.xml",
+        "demo/hot_prospect_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
