@@ -57,6 +57,18 @@ class TestSources(LeadPipelineCase):
         Source._lead_pipeline_ensure_sources()  # again: nothing changes
         self.assertEqual(Source.search_count([]), count + 1)
 
+    def test_renamed_source_is_kept_not_seeded_again(self):
+        Source = self.env["utm.source"]
+        self._source("phone_call").name = "Telephone"
+        count = Source.search_count([])
+        Source._lead_pipeline_ensure_sources()
+        self.assertEqual(Source.search_count([]), count)
+        self.assertEqual(self._source("phone_call").name, "Telephone")
+        lead = Door(self.Lead, "phone").create(
+            [{"name": "Renamed", "type": "lead", "email_from": "renamed@src.example"}]
+        )
+        self.assertEqual(lead.source_id.name, "Telephone")
+
     def test_phone_and_mail_doors_give_their_source_unless_values_name_one(self):
         referral = self._source("referral")
         for channel, key in (("phone", "phone_call"), ("mail", "email")):
