@@ -102,6 +102,21 @@ class TestHotProspects(HotProspectCase):
         self.assertIn(company, hot)
         self.assertNotIn(self.env.ref("base.res_partner_1"), hot)
 
+    def test_salesperson_quotes_the_opportunity_at_once(self):
+        action = self._entries(
+            [{"partner_name": "Quote Now GmbH", "contact_name": " ", "email": "q@quote.example"}]
+        ).action_create()
+        company = self.Partner.browse(action["res_id"])
+        self.assertTrue(company.is_company, "a blank person is no person")
+        opportunity = self._opportunities(company)
+        seller = opportunity.user_id
+        order = (
+            self.env["sale.order"]
+            .with_user(seller)
+            .create({"partner_id": company.id, "opportunity_id": opportunity.id})
+        )
+        self.assertEqual(opportunity.order_ids, order)
+
     def test_existing_customer_used_not_duplicated(self):
         company = self.Partner.create(
             {"name": "Known Hot a.s.", "is_company": True, "user_id": self.user_manager.id}

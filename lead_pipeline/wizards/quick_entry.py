@@ -73,7 +73,7 @@ class QuickEntry(models.TransientModel):
     @api.model
     def _check_values(self, entries):
         for entry in entries:
-            if not (entry.partner_name or "").strip() and not (entry.contact_name or "").strip():
+            if not entry._named("partner_name") and not entry._named("contact_name"):
                 raise UserError(self.env._("Fill in a company, a person or both."))
             if not (entry.email or entry.phone or entry.mobile):
                 raise UserError(
@@ -209,11 +209,11 @@ class QuickEntry(models.TransientModel):
         that share a key. Returns (partner per entry, partners created)."""
         Partner = self.env["res.partner"]
         if kind == "company":
-            rows = [index for index, entry in enumerate(entries) if entry.partner_name]
+            rows = [index for index, entry in enumerate(entries) if entry._named("partner_name")]
             keys = [entries[index]._company_keys() for index in rows]
             found = self.env["lead_pipeline.matcher"]._find_partners(keys, companies_only=True)
         else:
-            rows = [index for index, entry in enumerate(entries) if entry.contact_name]
+            rows = [index for index, entry in enumerate(entries) if entry._named("contact_name")]
             keys = [entries[index]._person_keys() for index in rows]
             found = self.env["lead_pipeline.matcher"]._find_partners(
                 keys, key_types=("email", "phone")
@@ -241,6 +241,9 @@ class QuickEntry(models.TransientModel):
             result[index] = by_group[groups[position]]
         return result, created
 
+    def _named(self, fname):
+        return bool((self[fname] or "").strip())
+
     def _keys(self, **values):
         keys = self.env["res.partner"]._match_keys_from(country=self.country_id, **values)
         return {key[6:]: value or None for key, value in keys.items()}
@@ -262,7 +265,7 @@ class QuickEntry(models.TransientModel):
             "city": self.city,
             "country_id": self.country_id.id,
         }
-        if not self.contact_name:
+        if not self._named("contact_name"):
             values.update(email=self.email, phone=self.phone, mobile=self.mobile)
         return values
 
