@@ -16,6 +16,7 @@
         "data/lead_status_data.xml",
         "data/lead_type_data.xml",
         "data/crm_tag_data.xml",
+        "data/res_partner_category_data.xml",
         "data/qualification_data.xml",
         "data/mail_template_data.xml",
         "views/lead_status_views.xml",
@@ -38,6 +39,7 @@
     ],
     "demo": [
         "demo/lead_pipeline_demo.xml",
+        "demo/hot_prospect_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

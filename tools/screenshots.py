@@ -1,7 +1,9 @@
 """Screenshots of the running demo for the readme fragments (a developer
 tool, not part of the tests): `make run`, then
-`python3 tools/screenshots.py http://localhost:8069`. Needs Playwright's
-Python package and Debian's chromium (no browser download)."""
+`python3 tools/screenshots.py http://localhost:8069 [name ...]` (every
+screenshot without names; `--list` names them). Needs Playwright's Python
+package and Debian's chromium (no browser download); Playwright may live in a
+virtualenv of its own, as the script does not import Odoo."""
 
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "lead_pipeline" / "static" / "description"
+#: the upper part of the page, for short lists
+TOP = {"x": 0, "y": 0, "width": 1400, "height": 360}
 PAGES = [
     ("lead_types", "/odoo/action-lead_pipeline.lead_type_action_overview", ".o_kanban_record"),
     ("pipeline", "/odoo/action-lead_pipeline.crm_lead_action_pipeline", ".o_kanban_record"),
@@ -19,7 +23,77 @@ PAGES = [
 ]
 
 
-def main(base):
+def shoot_page(page, base, name, path, ready):
+    page.goto(base + path)
+    page.wait_for_selector(ready, timeout=20000)
+    if name == "routing_rules":  # the demo's rules are archived
+        page.click(".o_searchview_dropdown_toggler")
+        page.click(".o_filter_menu .o_menu_item:has-text('Archived')")
+        page.wait_for_selector(".o_data_row")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / f"{name}.png"))
+
+
+def shoot_lead_form(page, base):
+    """A lead's form, on its qualification tab."""
+    page.goto(base + "/odoo/action-lead_pipeline.crm_lead_action_pipeline")
+    page.click(".o_kanban_record:has-text('Ural Machinery')")
+    page.wait_for_selector(".o_form_view")
+    page.click(".o_notebook .nav-link:has-text('Qualification')")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / "lead_form.png"))
+
+
+def shoot_hot_prospects(page, base):
+    """The customers under the Hot Prospects filter (Filters menu of the
+    customers' search)."""
+    page.goto(base + "/odoo/action-contacts.action_contacts")
+    page.wait_for_selector(".o_kanban_record")
+    page.click(".o_searchview_dropdown_toggler")
+    page.click(".o_filter_menu .o_menu_item:has-text('Hot Prospects')")
+    page.wait_for_selector(".o_searchview_facet:has-text('Hot Prospects')")
+    page.keyboard.press("Escape")  # close the menu: the facet names the filter
+    page.wait_for_function(
+        "document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost)').length < 10"
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / "hot_prospects.png"), clip=TOP)
+
+
+def shoot_quick_entry(page, base):
+    """Quick entry of someone asking for an offer now (nothing is saved)."""
+    page.goto(base + "/odoo/action-lead_pipeline.crm_lead_action_pipeline")
+    page.wait_for_selector(".o_kanban_record")
+    page.click(".o_main_navbar .dropdown-toggle:has-text('Lead Pipeline')")
+    page.click(".dropdown-item:has-text('Quick Entry')")
+    dialog = ".modal .o_form_view"
+    page.wait_for_selector(dialog)
+    page.fill(f"{dialog} div[name=partner_name] input", "Vltava Interiors s.r.o.")
+    page.fill(f"{dialog} div[name=contact_name] input", "Eva Dvořáková")
+    page.fill(f"{dialog} div[name=email] input", "eva@vltava-interiors.example")
+    page.click(f"{dialog} div[name=entry_channel] label:has-text('Phone Call')")
+    page.click(f"{dialog} div[name=as_customer] input")
+    page.fill(f"{dialog} div[name=note] textarea", "Wants an offer for 40 office chairs by Friday.")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / "quick_entry.png"))
+    page.click(".modal .btn-secondary:has-text('Cancel')")
+
+
+SHOTS = {
+    **{
+        name: (lambda page, base, args=(name, path, ready): shoot_page(page, base, *args))
+        for name, path, ready in PAGES
+    },
+    "lead_form": shoot_lead_form,
+    "hot_prospects": shoot_hot_prospects,
+    "quick_entry": shoot_quick_entry,
+}
+
+
+def main(base, names):
+    unknown = set(names) - set(SHOTS)
+    if unknown:
+        sys.exit(f"unknown screenshots: {', '.join(sorted(unknown))}; known: {', '.join(SHOTS)}")
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -30,26 +104,16 @@ def main(base):
         page.goto(f"{base}/web/login")
         page.fill("input[name=login]", "admin")
         page.fill("input[name=password]", "admin")
-        page.click("button[type=submit]")
+        page.click(".oe_login_form button[type=submit]")
         page.wait_for_selector(".o_main_navbar")
-        for name, path, ready in PAGES:
-            page.goto(base + path)
-            page.wait_for_selector(ready, timeout=20000)
-            if name == "routing_rules":  # the demo's rules are archived
-                page.click(".o_searchview_dropdown_toggler")
-                page.click(".o_filter_menu .o_menu_item:has-text('Archived')")
-                page.wait_for_selector(".o_data_row")
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(OUT / f"{name}.png"))
-        # a lead's form, on its qualification tab
-        page.goto(base + "/odoo/action-lead_pipeline.crm_lead_action_pipeline")
-        page.click(".o_kanban_record:has-text('Ural Machinery')")
-        page.wait_for_selector(".o_form_view")
-        page.click(".o_notebook .nav-link:has-text('Qualification')")
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(OUT / "lead_form.png"))
+        for name in names or SHOTS:
+            SHOTS[name](page, base)
+            print(OUT / f"{name}.png")
         browser.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8069")
+    if "--list" in sys.argv:
+        print("\n".join(SHOTS))
+        sys.exit(0)
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8069", sys.argv[2:])

@@ -1,6 +1,6 @@
 """What intake does with a lead whose person or company is already known."""
 
-CHANNELS = ("import", "mail", "web_form", "website_form", "api")
+CHANNELS = ("import", "mail", "web_form", "website_form", "api", "phone")
 #: channels where "attach" can post the request on the existing record
 ATTACH_CHANNELS = frozenset({"mail", "web_form", "website_form"})
 #: doors anyone may knock at: answers and matches there must not reveal the base

@@ -13,6 +13,7 @@ from ..controllers.rpc import EXTERNAL_API_CALL
 from ..logic.intake import PUBLIC_CHANNELS, decide, public_action
 from ..logic.matching import KEY_ORDER, group_rows
 from .internal import current_channel, intake_channel, internal_write, scoped, scoped_value
+from .utm_source import CHANNEL_SOURCES
 
 #: the web client's calls that save a lead a person typed in
 TYPED_IN_METHODS = frozenset({"web_save", "create", "name_create"})
@@ -161,9 +162,27 @@ class CrmLead(models.Model):
         return customers, open_leads
 
     @api.model
+    def _lead_pipeline_channel_source(self, channel):
+        """The lead source of a door (e-mail alias: E-mail, a phone call keyed
+        in with quick entry: Phone Call), or an empty recordset."""
+        key = CHANNEL_SOURCES.get(channel)
+        if not key:
+            return self.env["utm.source"]
+        return (
+            self.env.ref(f"lead_pipeline.utm_source_{key}", raise_if_not_found=False)
+            or self.env["utm.source"]
+        )
+
+    @api.model
     def _lead_pipeline_intake_check(self, vals_list, channel):
         """Refuse (reject) or mark (flag) the values before they are created;
-        returns the flags to finish once the leads exist."""
+        returns the flags to finish once the leads exist. Values that name no
+        source get the door's own."""
+        source = self._lead_pipeline_channel_source(channel)
+        if source:
+            for vals in vals_list:
+                if not vals.get("source_id"):
+                    vals["source_id"] = source.id
         decisions = self._lead_pipeline_intake_decisions(vals_list, channel)
         errors = [
             self.env._(

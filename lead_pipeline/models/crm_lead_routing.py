@@ -160,10 +160,14 @@ class CrmLead(models.Model):
         )
         leads._lead_pipeline_route("create", force=True)
 
-    def _lead_pipeline_route(self, trigger, force=False):
+    def _lead_pipeline_route(self, trigger, force=False, types=None):
         """Route the leads in one batch: rules in order, each taking the leads
-        its condition matches; returns the leads that got a salesperson."""
-        return self._lead_pipeline_apply_routing(self._lead_pipeline_routing_plan(trigger, force))
+        its condition matches; returns the leads that got a salesperson.
+        ``types``: the crm.lead types routed, intake's by default (quick
+        entry routes a hot prospect's opportunity)."""
+        return self._lead_pipeline_apply_routing(
+            self._lead_pipeline_routing_plan(trigger, force, types=types)
+        )
 
     @api.model
     @tools.ormcache(cache="groups")
@@ -177,7 +181,7 @@ class CrmLead(models.Model):
         return ("lead", "opportunity")
 
     def _lead_pipeline_routing_plan(
-        self, trigger, force=False, dry_run=False, inactive_rules=False
+        self, trigger, force=False, dry_run=False, inactive_rules=False, types=None
     ):
         """[(lead, rule, user or empty, explanation)] for the leads the rules
         place. A dry run takes no round-robin turn and locks nothing; it may
@@ -188,7 +192,7 @@ class CrmLead(models.Model):
         else:
             rules = Rule.sudo().browse(Rule._active_rule_ids())
         rules = rules.filtered(lambda rule: rule.trigger == trigger)
-        types = self._lead_pipeline_intake_types()
+        types = types or self._lead_pipeline_intake_types()
         remaining = self.filtered(
             lambda lead: (lead.type in types and (force or not lead.user_id)) or trigger == "status"
         )

@@ -9,6 +9,7 @@ CHANNEL_SELECTION = [
     ("web_form", "Web-to-Lead Form"),
     ("website_form", "Website Contact Form"),
     ("api", "API / Manual"),
+    ("phone", "Phone Call (Quick Entry)"),
 ]
 
 

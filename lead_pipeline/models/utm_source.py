@@ -12,6 +12,14 @@ LEAD_SOURCES = {
     "business_card": "Business Card",
     "social_media": "Social Media",
     "chat": "Chat",
+    "phone_call": "Phone Call",
+    "email": "E-mail",
+}
+
+#: the source a lead gets from the door it came in by, when its values name none
+CHANNEL_SOURCES = {
+    "mail": "email",
+    "phone": "phone_call",
 }
 
 
@@ -20,22 +28,36 @@ class UtmSource(models.Model):
 
     @api.model
     def _lead_pipeline_ensure_sources(self):
-        """Seed the lead sources, looking each one up by name first: UTM
-        source names are unique and a duplicate would be silently renamed.
-        Each gets an xml id so that data and demo files can refer to it."""
+        """Seed the lead sources, looking each one up first: by its xml id
+        (an admin may have renamed it), else by name (UTM source names are
+        unique and a duplicate would be silently renamed). Each gets an xml
+        id so that data, demo files and the intake doors can refer to it."""
         IrModelData = self.env["ir.model.data"].sudo()
+        xmlids = IrModelData.search(
+            [("module", "=", "lead_pipeline"), ("model", "=", "utm.source")]
+        )
+        alive = set(self.browse(xmlids.mapped("res_id")).exists().ids)
+        linked = {data.name[len("utm_source_") :] for data in xmlids if data.res_id in alive}
+        wanted = {key: name for key, name in LEAD_SOURCES.items() if key not in linked}
+        if not wanted:
+            return
         existing = {
             source.name: source
             for source in self.with_context(active_test=False).search(
-                [("name", "in", list(LEAD_SOURCES.values()))]
+                [("name", "in", list(wanted.values()))]
             )
         }
-        missing = [name for name in LEAD_SOURCES.values() if name not in existing]
+        missing = [name for name in wanted.values() if name not in existing]
         for source in self.create([{"name": name} for name in missing]):
             existing[source.name] = source
-        xmlids = IrModelData.search(
-            [("module", "=", "lead_pipeline"), ("model", "=", "utm.source")]
-        ).mapped("name")
+        # an xml id left pointing to a deleted source is pointed anew
+        IrModelData.search(
+            [
+                ("module", "=", "lead_pipeline"),
+                ("model", "=", "utm.source"),
+                ("name", "in", [f"utm_source_{key}" for key in wanted]),
+            ]
+        ).unlink()
         IrModelData.create(
             [
                 {
@@ -45,7 +67,6 @@ class UtmSource(models.Model):
                     "res_id": existing[name].id,
                     "noupdate": True,
                 }
-                for key, name in LEAD_SOURCES.items()
-                if f"utm_source_{key}" not in xmlids
+                for key, name in wanted.items()
             ]
         )
