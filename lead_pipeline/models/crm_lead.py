@@ -268,7 +268,9 @@ class CrmLead(models.Model):
         qualification answers with them."""
         going_on = scoped_value("lead_pipeline_converting_ids") or ()
         return self.sudo().filtered(
-            lambda lead: lead.lead_converted_date and lead.type == "lead" and lead.id not in going_on
+            lambda lead: (
+                lead.lead_converted_date and lead.type == "lead" and lead.id not in going_on
+            )
         )
 
     def _lead_pipeline_check_open(self, what):

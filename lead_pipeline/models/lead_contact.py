@@ -124,7 +124,7 @@ class LeadContact(models.Model):
 
     def _lead_pipeline_check_open(self, vals=None):
         """Contact persons of a converted lead are closed with it."""
-        leads = self.sudo().lead_id
+        leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
         if vals and "lead_id" in vals:
             leads |= self.env["crm.lead"].browse(vals["lead_id"])
         leads._lead_pipeline_check_open(self.env._("contact persons"))

@@ -46,7 +46,7 @@ class LeadQualification(models.Model):
 
     def _lead_pipeline_check_open(self, vals=None):
         """Qualification answers of a converted lead are closed with it."""
-        leads = self.sudo().lead_id
+        leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
         if vals and "lead_id" in vals:
             leads |= self.env["crm.lead"].browse(vals["lead_id"])
         leads._lead_pipeline_check_open(self.env._("qualification answers"))
