@@ -273,23 +273,30 @@ class CrmLead(models.Model):
             )
         )
 
-    def _lead_pipeline_check_open(self, what):
-        """Refuse changing ``what`` (contact persons, qualification answers)
-        of converted leads, as the lead itself: only sales managers may, and
-        the addon's own steps (superuser, or the internal flags their callers
+    def _lead_pipeline_check_open(self, children):
+        """Refuse changing the ``children`` ("contacts" or "answers") of
+        converted leads, as the lead itself: only sales managers may, and the
+        addon's own steps (superuser, or the internal flags their callers
         check)."""
         if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
             return
         closed = self._lead_pipeline_closed()
-        if closed:
-            raise UserError(
-                self.env._(
-                    "These leads were converted and are closed: their %(what)s cannot "
-                    "be changed any more, except by a sales manager: %(leads)s",
-                    what=what,
-                    leads=", ".join(closed.mapped("display_name")),
-                )
+        if not closed:
+            return
+        leads = ", ".join(closed.mapped("display_name"))
+        if children == "contacts":
+            message = self.env._(
+                "These leads were converted and are closed: only a sales manager may "
+                "change their contact persons: %(leads)s",
+                leads=leads,
             )
+        else:
+            message = self.env._(
+                "These leads were converted and are closed: only a sales manager may "
+                "change their qualification answers: %(leads)s",
+                leads=leads,
+            )
+        raise UserError(message)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_converted(self):

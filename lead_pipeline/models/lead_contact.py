@@ -69,7 +69,7 @@ class LeadContact(models.Model):
         if not flags:
             self.env["crm.lead"].browse(
                 {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
-            )._lead_pipeline_check_open(self.env._("contact persons"))
+            )._lead_pipeline_check_open("contacts")
         contacts = super().create(vals_list)
         if not flags.get("mirroring"):
             contacts._ensure_one_primary()
@@ -127,7 +127,7 @@ class LeadContact(models.Model):
         leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
         if vals and "lead_id" in vals:
             leads |= self.env["crm.lead"].browse(vals["lead_id"])
-        leads._lead_pipeline_check_open(self.env._("contact persons"))
+        leads._lead_pipeline_check_open("contacts")
 
     def unlink(self):
         self._lead_pipeline_check_open()

@@ -33,7 +33,7 @@ class LeadQualification(models.Model):
     def create(self, vals_list):
         self.env["crm.lead"].browse(
             {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
-        )._lead_pipeline_check_open(self.env._("qualification answers"))
+        )._lead_pipeline_check_open("answers")
         return super().create(vals_list)
 
     def write(self, vals):
@@ -49,4 +49,4 @@ class LeadQualification(models.Model):
         leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
         if vals and "lead_id" in vals:
             leads |= self.env["crm.lead"].browse(vals["lead_id"])
-        leads._lead_pipeline_check_open(self.env._("qualification answers"))
+        leads._lead_pipeline_check_open("answers")
