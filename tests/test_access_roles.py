@@ -322,6 +322,16 @@ class TestLeadsOnlyRole(RolesCase):
         with self.assertRaises(AccessError):
             self._as(self.user_leads_only, lead).read(["name"])
 
+    def test_cannot_turn_a_lead_into_an_opportunity_by_hand(self):
+        lead = self._lead(self.user_leads_only)
+        with self.assertRaises(AccessError):
+            self._as(self.user_leads_only, lead).write({"type": "opportunity"})
+        self.assertEqual(lead.type, "lead")
+        # a salesperson still may, as in Odoo
+        own = self._lead(self.user_salesman)
+        self._as(self.user_salesman, own).write({"type": "opportunity"})
+        self.assertEqual(own.type, "opportunity")
+
     def test_cannot_convert_outside_a_qualified_status(self):
         lead = self._lead(self.user_leads_only)
         with self.assertRaisesRegex(ValidationError, "status that allows conversion"):
