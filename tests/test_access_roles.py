@@ -353,3 +353,32 @@ class TestLeadsOnlyRole(RolesCase):
         for_sales = Menu.with_user(self.user_salesman).load_menus(False)
         self.assertNotIn(self.env.ref("lead_pipeline.menu_leads_only_root").id, for_sales)
         self.assertIn(self.env.ref("lead_pipeline.menu_crm_lead_pipeline").id, for_sales)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestMatchingWithinCompanies(RolesCase):
+    def test_sudo_matching_keeps_to_the_given_companies(self):
+        """A public door runs as superuser: it passes the form's company, and
+        the matching engine finds no customer or lead of another company."""
+        Partner = self.env["res.partner"]
+        theirs = Partner.create(
+            {"name": "Theirs", "email": "shared@match.example", "company_id": self.company_2.id}
+        )
+        lead = self.Lead.create(
+            {
+                "name": "Their lead",
+                "type": "lead",
+                "email_from": "shared@match.example",
+                "company_id": self.company_2.id,
+            }
+        )
+        Matcher = self.env["lead_pipeline.matcher"].sudo()
+        keys = [{"email": "shared@match.example"}]
+        self.assertEqual(Matcher._find_partners(keys)[0][2], [theirs])
+        self.assertEqual(Matcher._find_partners(keys, company_ids=self.company.ids), [None])
+        self.assertEqual(Matcher._find_open_leads(keys, company_ids=self.company.ids), [None])
+        self.assertEqual(
+            Matcher._find_open_leads(keys, company_ids=self.company_2.ids)[0][2], [lead]
+        )
+        shared = Partner.create({"name": "Shared", "email": "shared@match.example"})
+        self.assertEqual(Matcher._find_partners(keys, company_ids=self.company.ids)[0][2], [shared])
