@@ -211,3 +211,33 @@ class TestSalespersonDayTour(HttpCase):
         company = lead.partner_id.commercial_partner_id
         self.assertEqual(company.name, "Day Company s.r.o.")
         self.assertEqual(sorted(company.child_ids.mapped("name")), ["Dan Day", "Dora Day"])
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestLeadsOnlyTour(HttpCase):
+    def test_leads_only_user_works_a_lead_from_their_menu(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Mia Marketing",
+                "login": "mkt_leads_only",
+                "password": "mkt_leads_only",
+                "groups_id": [(6, 0, self.env.ref("lead_pipeline.group_leads_only").ids)],
+            }
+        )
+        self.assertFalse(user.has_group("sales_team.group_sale_salesman"))
+        lead_type, (_new, called, _qualified, _won) = make_pipeline(
+            self.env, "Mkt", "MKT", {}, sequence=-10
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Marketing Lead",
+                "type": "lead",
+                "lead_type_id": lead_type.id,
+                "user_id": user.id,
+                "contact_name": "Mia Marketing",
+                "email_from": "mia@marketing.example",
+            }
+        )
+        self.start_tour("/odoo", "lead_pipeline_leads_only", login="mkt_leads_only")
+        self.assertEqual(lead.lead_status_id, called)
+        self.assertEqual(lead.lead_status_history_ids.user_id, user)
