@@ -339,7 +339,7 @@ class CrmLead(models.Model):
             self._lead_contact_sync_from_lead()
         if "lead_type_id" in vals:
             self._lead_qualification_sync()
-        if "type" in vals:
+        if "type" in vals and self._lead_pipeline_converts_leads_only():
             # record rules are checked before a write: a Leads Only user must
             # not turn a lead into an opportunity they could not see
             self.check_access("write")
