@@ -332,6 +332,18 @@ class TestLeadsOnlyRole(RolesCase):
         self._as(self.user_salesman, own).write({"type": "opportunity"})
         self.assertEqual(own.type, "opportunity")
 
+    def test_converts_only_onto_customers_they_may_see(self):
+        hidden = self.env["res.partner"].create(
+            {"name": "Other Company Customer", "is_company": True, "company_id": self.company_2.id}
+        )
+        lead = self._lead(self.user_leads_only)
+        lead.lead_status_id = self.status_test_call
+        lead.lead_status_id = self.status_test_ready
+        lines = [{"lead_id": lead.id, "company_action": "link", "partner_id": hidden.id}]
+        with self.assertRaises(AccessError):
+            self._as(self.user_leads_only, lead)._lead_pipeline_convert(lines, [])
+        self.assertFalse(lead.lead_converted_date)
+
     def test_cannot_convert_outside_a_qualified_status(self):
         lead = self._lead(self.user_leads_only)
         with self.assertRaisesRegex(ValidationError, "status that allows conversion"):

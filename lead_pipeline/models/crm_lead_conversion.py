@@ -323,6 +323,11 @@ class CrmLead(models.Model):
             if leads._lead_pipeline_converts_leads_only():
                 # Leads Only users create no customers of their own: once the
                 # checks passed, the conversion runs with the rights it needs
+                named = Partner.union(
+                    *(line["partner"] | line["customer"] for line in lines),
+                    *(line["partner"] for line in contact_lines),
+                )
+                named.check_access("read")  # links only to customers they may see
                 converter = leads.sudo()
                 lines, contact_lines, options = _sudo_values(lines, contact_lines, options)
             converter._lead_pipeline_convert_lines(lines, contact_lines, options)
