@@ -171,3 +171,73 @@ class TestWorkLeadTour(HttpCase):
         self.assertEqual(lead.lead_status_id, qualified)
         self.assertEqual(lead.lead_qualification_score, 100.0)
         self.assertEqual(lead.lead_status_history_ids.mapped("to_status_id"), qualified | called)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestSalespersonDayTour(HttpCase):
+    def test_salesperson_day_from_new_lead_to_customer(self):
+        """As the salesperson, not as admin: a status with a required field,
+        the qualification and the conversion all read what only admins may
+        read (field definitions, criteria) or create customers."""
+        make_salesman(self.env, "day_salesman", "Day Salesman")
+        lead_type, (_new, checkpoint, qualified, won) = make_pipeline(
+            self.env,
+            "Day",
+            "DAY",
+            {"require_qualification": True},
+            sequence=-10,
+            qualification_framework="bant",
+        )
+        checkpoint.write(
+            {
+                "name": "Day Checkpoint",
+                "required_field_ids": [
+                    (6, 0, self.env.ref("crm.field_crm_lead__partner_name").ids)
+                ],
+            }
+        )
+        self.start_tour(
+            "/odoo/action-lead_pipeline.crm_lead_action_pipeline/new",
+            "lead_pipeline_salesperson_day",
+            login="day_salesman",
+        )
+        lead = self.env["crm.lead"].search([("name", "=", "Day Lead")])
+        self.assertEqual(lead.lead_type_id, lead_type)
+        self.assertEqual(lead.lead_status_id, won)
+        self.assertEqual(
+            lead.lead_status_history_ids.mapped("to_status_id"), won | qualified | checkpoint
+        )
+        self.assertEqual(lead.lead_converted_by_id.login, "day_salesman")
+        company = lead.partner_id.commercial_partner_id
+        self.assertEqual(company.name, "Day Company s.r.o.")
+        self.assertEqual(sorted(company.child_ids.mapped("name")), ["Dan Day", "Dora Day"])
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestLeadsOnlyTour(HttpCase):
+    def test_leads_only_user_works_a_lead_from_their_menu(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Mia Marketing",
+                "login": "mkt_leads_only",
+                "password": "mkt_leads_only",
+                "groups_id": [(6, 0, self.env.ref("lead_pipeline.group_leads_only").ids)],
+            }
+        )
+        self.assertFalse(user.has_group("sales_team.group_sale_salesman"))
+        lead_type, (_new, called, _qualified, _won) = make_pipeline(
+            self.env, "Mkt", "MKT", {}, sequence=-10
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Marketing Lead",
+                "type": "lead",
+                "lead_type_id": lead_type.id,
+                "user_id": user.id,
+                "contact_name": "Mia Marketing",
+                "email_from": "mia@marketing.example",
+            }
+        )
+        self.start_tour("/odoo", "lead_pipeline_leads_only", login="mkt_leads_only")
+        self.assertEqual(lead.lead_status_id, called)
+        self.assertEqual(lead.lead_status_history_ids.user_id, user)

@@ -25,6 +25,13 @@ class RoutingAbsence(models.Model):
         domain="[('share', '=', False)]",
         tracking=True,
     )
+    company_id = fields.Many2one(
+        related="user_id.company_id",
+        store=True,
+        index=True,
+        string="Company",
+        help="The salesperson's company: managers of other companies do not see the absence.",
+    )
     substitute_id = fields.Many2one(
         "res.users",
         compute="_compute_substitute_id",
@@ -89,6 +96,7 @@ class RoutingAbsence(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         absences = super().create(vals_list)
+        absences._lead_pipeline_check_result("create")
         # the substitute record rule's domain is cached per user (ir.rule)
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
@@ -96,6 +104,7 @@ class RoutingAbsence(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        self._lead_pipeline_check_result("write")
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
@@ -105,6 +114,13 @@ class RoutingAbsence(models.Model):
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
+
+    def _lead_pipeline_check_result(self, operation):
+        """Record rules are checked on the records before a write: an own
+        absence rewritten to another salesperson (naming oneself substitute)
+        would pass. Check the result too, so that salespeople keep to their
+        own absences whatever they write."""
+        self.check_access(operation)
 
     @api.model
     @tools.ormcache()

@@ -262,6 +262,61 @@ class CrmLead(models.Model):
                     break
         return None
 
+    def _lead_pipeline_closed(self):
+        """The converted leads among these (converted without an opportunity,
+        not being converted right now): closed, and their contact persons and
+        qualification answers with them."""
+        going_on = scoped_value("lead_pipeline_converting_ids") or ()
+        return self.sudo().filtered(
+            lambda lead: (
+                lead.lead_converted_date and lead.type == "lead" and lead.id not in going_on
+            )
+        )
+
+    def _lead_pipeline_check_open(self, children):
+        """Refuse changing the ``children`` ("contacts" or "answers") of
+        converted leads, as the lead itself: only sales managers may, and the
+        addon's own steps (superuser, or the internal flags their callers
+        check)."""
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        closed = self._lead_pipeline_closed()
+        if not closed:
+            return
+        leads = ", ".join(closed.mapped("display_name"))
+        if children == "contacts":
+            message = self.env._(
+                "These leads were converted and are closed: only a sales manager may "
+                "change their contact persons: %(leads)s",
+                leads=leads,
+            )
+        else:
+            message = self.env._(
+                "These leads were converted and are closed: only a sales manager may "
+                "change their qualification answers: %(leads)s",
+                leads=leads,
+            )
+        raise UserError(message)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_converted(self):
+        """A converted lead is the record of where a customer came from: it
+        goes only once its conversion is undone (code running as superuser,
+        such as an uninstall or a cleanup, still may)."""
+        if self.env.su:
+            return
+        converted = self.sudo().filtered(
+            lambda lead: lead.lead_converted_date and lead.type == "lead"
+        )
+        if converted:
+            raise UserError(
+                self.env._(
+                    "These leads were converted and cannot be deleted; undo the "
+                    "conversion first: %(leads)s",
+                    leads=", ".join(converted.mapped("display_name")),
+                )
+            )
+
     def write(self, vals):
         flags = take_flags(self)
         if flags.get("sync"):
@@ -284,4 +339,8 @@ class CrmLead(models.Model):
             self._lead_contact_sync_from_lead()
         if "lead_type_id" in vals:
             self._lead_qualification_sync()
+        if "type" in vals and self._lead_pipeline_converts_leads_only():
+            # record rules are checked before a write: a Leads Only user must
+            # not turn a lead into an opportunity they could not see
+            self.check_access("write")
         return res

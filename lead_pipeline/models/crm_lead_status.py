@@ -135,6 +135,7 @@ class CrmLead(models.Model):
         target_info = infos[target.id]
         new_type = Type.browse(vals["lead_type_id"]) if "lead_type_id" in vals else None
         errors = []
+        unmet_by_lead = self._lead_qualification_unmet() if target.require_qualification else {}
         for lead in self:
             lead_type = new_type if new_type is not None else lead.lead_type_id
             if lead_type and target not in lead_type.status_ids:
@@ -176,15 +177,13 @@ class CrmLead(models.Model):
                     )
                 )
                 continue
-            unmet = target.require_qualification and lead.lead_qualification_ids.filtered(
-                lambda line: line.state != "met"
-            )
+            unmet = target.require_qualification and unmet_by_lead[lead.id]
             if unmet:
                 errors.append(
                     self.env._(
                         "%(lead)s: qualification criteria not met: %(criteria)s.",
                         lead=lead.display_name,
-                        criteria=", ".join(unmet.mapped("name")),
+                        criteria=", ".join(unmet),
                     )
                 )
         if errors:
@@ -196,6 +195,22 @@ class CrmLead(models.Model):
                     errors="\n".join(errors),
                 )
             )
+
+    def _lead_qualification_unmet(self):
+        """{lead id: names of the criteria it has not met}: every criterion
+        of its type's framework counts, answered or not, and the answers are
+        read whatever the reader's record rules let them see (a substitute, a
+        Leads Only user), so that unreadable answers never read as all met."""
+        leads = self.sudo()
+        criteria = leads.lead_type_id._qualification_criteria()
+        Criterion = self.env["lead_pipeline.qualification.criterion"].sudo()
+        result = {}
+        for lead in leads:
+            lines = lead.lead_qualification_ids
+            met = lines.filtered(lambda line: line.state == "met").criterion_id
+            wanted = criteria.get(lead.lead_type_id.id, Criterion) | lines.criterion_id
+            result[lead.id] = (wanted - met).mapped("name")
+        return result
 
     def _lead_status_log(self, before):
         """One history row per lead whose status changed, in one batch; leads

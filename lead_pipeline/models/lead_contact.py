@@ -66,6 +66,10 @@ class LeadContact(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         flags = take_flags(self)
+        if not flags:
+            self.env["crm.lead"].browse(
+                {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
+            )._lead_pipeline_check_open("contacts")
         contacts = super().create(vals_list)
         if not flags.get("mirroring"):
             contacts._ensure_one_primary()
@@ -74,6 +78,8 @@ class LeadContact(models.Model):
 
     def write(self, vals):
         flags = take_flags(self)
+        if not flags:
+            self._lead_pipeline_check_open(vals)
         res = super().write(vals)
         if flags.get("mirroring"):
             return res
@@ -116,7 +122,15 @@ class LeadContact(models.Model):
             for contact_field, lead_field in MIRRORED_FIELDS.items()
         }
 
+    def _lead_pipeline_check_open(self, vals=None):
+        """Contact persons of a converted lead are closed with it."""
+        leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
+        if vals and "lead_id" in vals:
+            leads |= self.env["crm.lead"].browse(vals["lead_id"])
+        leads._lead_pipeline_check_open("contacts")
+
     def unlink(self):
+        self._lead_pipeline_check_open()
         leads = self.filtered("primary").lead_id
         res = super().unlink()
         # the next contact, if any, becomes primary

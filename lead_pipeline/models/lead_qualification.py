@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 CRITERION_STATES = [("unknown", "Unknown"), ("met", "Met"), ("not_met", "Not Met")]
 
@@ -28,3 +28,25 @@ class LeadQualification(models.Model):
             "A lead answers each criterion once.",
         )
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["crm.lead"].browse(
+            {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
+        )._lead_pipeline_check_open("answers")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._lead_pipeline_check_open(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        self._lead_pipeline_check_open()
+        return super().unlink()
+
+    def _lead_pipeline_check_open(self, vals=None):
+        """Qualification answers of a converted lead are closed with it."""
+        leads = self.env["crm.lead"].browse(self.sudo().lead_id.ids)
+        if vals and "lead_id" in vals:
+            leads |= self.env["crm.lead"].browse(vals["lead_id"])
+        leads._lead_pipeline_check_open("answers")

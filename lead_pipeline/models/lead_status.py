@@ -181,8 +181,12 @@ class LeadStatus(models.Model):
             )
 
     def _status_info(self):
-        """Plain snapshots for the decision logic, one per status."""
+        """Plain snapshots for the decision logic, one per status. The
+        required fields are ``ir.model.fields`` rows, which only
+        administrators may read: their names and labels are read as superuser
+        for this check alone, so that salespeople move their leads."""
         lead_fields = self.env["crm.lead"]._fields
+        required = {status.id: status.sudo().required_field_ids for status in self}
         return {
             status.id: StatusInfo(
                 id=status.id,
@@ -192,7 +196,7 @@ class LeadStatus(models.Model):
                 allowed_next_ids=frozenset(status.allowed_next_ids.ids),
                 required_fields=tuple(
                     (f.name, f.field_description)
-                    for f in status.required_field_ids
+                    for f in required[status.id]
                     if f.name in lead_fields
                 ),
             )

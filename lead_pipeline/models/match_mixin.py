@@ -103,16 +103,32 @@ class Matcher(models.AbstractModel):
         return [first_match(keys, candidates) for keys in restricted]
 
     @api.model
-    def _find_partners(self, rows_keys, companies_only=False, key_types=KEY_ORDER, domain=()):
+    def _company_domain(self, company_ids):
+        """Records of these companies or shared: what code running as
+        superuser (a public door) may match for a request of those companies;
+        ``None``: no filter (the caller's record rules apply)."""
+        if company_ids is None:
+            return []
+        return ["|", ("company_id", "=", False), ("company_id", "in", list(company_ids))]
+
+    @api.model
+    def _find_partners(
+        self, rows_keys, companies_only=False, key_types=KEY_ORDER, domain=(), company_ids=None
+    ):
         """Everyone already in the base: any active partner, company or person
-        (within ``domain``, if given)."""
-        domain = [*domain, ("is_company", "=", True)] if companies_only else list(domain)
+        (within ``domain``, and of ``company_ids`` or shared, if given)."""
+        domain = [*domain, *self._company_domain(company_ids)]
+        domain = [*domain, ("is_company", "=", True)] if companies_only else domain
         return self._find("res.partner", rows_keys, domain, key_types, order="is_company desc, id")
 
     @api.model
-    def _find_open_leads(self, rows_keys, exclude_ids=(), key_types=KEY_ORDER, domain=()):
+    def _find_open_leads(
+        self, rows_keys, exclude_ids=(), key_types=KEY_ORDER, domain=(), company_ids=None
+    ):
         """Leads still being worked; with Odoo's Leads setting off, open
-        opportunities (not won, not lost) too (within ``domain``, if given)."""
+        opportunities (not won, not lost) too (within ``domain``, and of
+        ``company_ids`` or shared, if given)."""
+        domain = [*domain, *self._company_domain(company_ids)]
         open_domain = [("type", "=", "lead"), ("lead_status_category", "in", OPEN_CATEGORIES)]
         if "opportunity" in self.env["crm.lead"]._lead_pipeline_intake_types():
             open_domain = [

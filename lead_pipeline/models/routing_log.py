@@ -12,6 +12,7 @@ class RoutingLog(models.Model):
     _order = "date desc, id desc"
 
     lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
     rule_id = fields.Many2one("lead_pipeline.routing.rule", ondelete="set null")
     user_id = fields.Many2one("res.users", string="Salesperson")
     team_id = fields.Many2one("crm.team")
@@ -26,20 +27,23 @@ class RoutingLog(models.Model):
         if not plan:
             return
         columns = list(zip(*plan, strict=True))
+        # the stored related company is filled here, as the INSERT bypasses the ORM
+        self.env["crm.lead"].flush_model(["company_id"])
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO lead_pipeline_routing_log (
-                    lead_id, rule_id, user_id, team_id, strategy, explanation, date,
-                    create_uid, write_uid, create_date, write_date
+                    lead_id, company_id, rule_id, user_id, team_id, strategy, explanation,
+                    date, create_uid, write_uid, create_date, write_date
                 )
-                SELECT line.lead_id, line.rule_id, NULLIF(line.user_id, 0),
+                SELECT line.lead_id, lead.company_id, line.rule_id, NULLIF(line.user_id, 0),
                        NULLIF(line.team_id, 0), line.strategy, line.explanation,
                        %(date)s, %(uid)s, %(uid)s, %(now)s, %(now)s
                   FROM unnest(%(leads)s::int[], %(rules)s::int[], %(users)s::int[],
                               %(teams)s::int[], %(strategies)s::varchar[],
                               %(explanations)s::text[])
                     AS line(lead_id, rule_id, user_id, team_id, strategy, explanation)
+                  JOIN crm_lead lead ON lead.id = line.lead_id
                 """,
                 date=date,
                 uid=self.env.uid,

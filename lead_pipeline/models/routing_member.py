@@ -8,6 +8,7 @@ class RoutingMember(models.Model):
     _order = "rule_id, sequence, id"
 
     rule_id = fields.Many2one("lead_pipeline.routing.rule", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="rule_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     user_id = fields.Many2one("res.users", required=True, domain="[('share', '=', False)]")
     weight = fields.Integer(default=1, help="Round-robin turns per cycle.")
