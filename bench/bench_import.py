@@ -21,6 +21,8 @@ from odoo import api
 
 #: the import dialog's default batch size (base_import/static/src/import_model.js)
 DIALOG_LIMIT = base.bench_size(2000, 10)
+#: the batch whose peak memory is measured in a short and a long file
+MEMORY_LIMIT = base.bench_size(200, 5)
 FIELDS = [
     "name",
     "partner_name",
@@ -84,7 +86,7 @@ def parse(text, skip):
     return [row for index, row in enumerate(reader) if index >= skip]
 
 
-def dialog_context(env):
+def dialog_context(env, limit=DIALOG_LIMIT):
     """The context ``execute_import`` gives ``load``, with the dialog's
     ``tracking_disable`` (checked by default)."""
     return env["crm.lead"].with_context(
@@ -92,7 +94,7 @@ def dialog_context(env):
         name_create_enabled_fields={},
         import_set_empty_fields=[],
         import_skip_records=[],
-        _import_limit=DIALOG_LIMIT,
+        _import_limit=limit,
         tracking_disable=True,
     )
 
@@ -140,8 +142,9 @@ def import_setup(env, ours, customers):
 
 
 def peak_load_memory(side, ours, text, skip):
-    """Peak Python memory (tracemalloc) of one dialog batch at ``skip``,
-    rolled back: untimed, tracemalloc slows the code it watches."""
+    """Peak Python memory (tracemalloc) of one batch at ``skip``, of
+    MEMORY_LIMIT rows, rolled back: untimed, as tracemalloc slows the code
+    it watches several times over."""
     rows = parse(text, skip)
     with side.registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
@@ -149,7 +152,7 @@ def peak_load_memory(side, ours, text, skip):
         tracemalloc.start()
         try:
             with as_client(ours):
-                dialog_context(env).load(FIELDS, rows)
+                dialog_context(env, MEMORY_LIMIT).load(FIELDS, rows)
             env.flush_all()
             return tracemalloc.get_traced_memory()[1]
         finally:
@@ -196,16 +199,6 @@ def bench_import(native_db, ours_db, count):
         imported = sum(len(result["ids"] or []) for result in results[side])
         return imported, refused
 
-    # peak memory of one batch, early in a file of half the length and in
-    # the full one: what a batch holds must not depend on the file's length
-    half_text = csv_text(import_rows(names, max(count // 2, 1)))
-    memory = {
-        side: [
-            peak_load_memory(side, side is ours, half_text, 0),
-            peak_load_memory(side, side is ours, text, 0),
-        ]
-        for side in (native, ours)
-    }
     print()
     print(
         f"Import, {count:,}-row CSV through crm.lead.load in the import dialog's batches of "
@@ -228,11 +221,21 @@ def bench_import(native_db, ours_db, count):
             f"({no_contact:,} without e-mail or phone, {len(refused) - no_contact:,} by the "
             f"intake policy or as errors), {len(results[side])} batches"
         )
+    # peak memory of one batch, early in a file of half the length and in
+    # the full one: what a batch holds must not depend on the file's length
+    half_text = csv_text(import_rows(names, max(count // 2, 1)))
+    memory = {
+        side: [
+            peak_load_memory(side, side is ours, half_text, 0),
+            peak_load_memory(side, side is ours, text, 0),
+        ]
+        for side in (native, ours)
+    }
     half, full = max(count // 2, 1), count
     for side, name in ((native, "native"), (ours, "lead_pipeline")):
         small, large = memory[side]
         print(
-            f"  peak memory of one batch, {name}: {small / 2**20:.1f} MB in a {half:,}-row file, "
+            f"  peak memory of a {MEMORY_LIMIT}-row batch, {name}: {small / 2**20:.1f} MB in a {half:,}-row file, "
             f"{large / 2**20:.1f} MB in a {full:,}-row file ({large / small:.2f}x)"
         )
     print(
