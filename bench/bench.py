@@ -422,8 +422,13 @@ def bench_routing(native_db, ours_db):
     header = f"{'operation':<46} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>7}"
     print(header)
     print("-" * len(header))
+    labels = {
+        "route": f"route {ROUTE:,} (native action_assign_leads)",
+        "create": f"create {ROUTE:,} with 20 rules / without rules",
+        "scale": f"route {2 * ROUTE:,} / route {ROUTE:,} (one call each)",
+    }
     print(
-        f"{'route 5,000 (native action_assign_leads)':<46} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
+        f"{labels['route']:<46} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
         f"{native.seconds / ours.seconds:>6.1f}x"
     )
     print(
@@ -436,15 +441,15 @@ def bench_routing(native_db, ours_db):
         f"lead_pipeline {ROUTE / ours.seconds:.0f} leads/s"
     )
     print(
-        f"{'create 5,000 with 20 rules / without rules':<46} {plain.seconds:>9.2f} {routed.seconds:>16.2f} "
+        f"{labels['create']:<46} {plain.seconds:>9.2f} {routed.seconds:>16.2f} "
         f"{routed.seconds / plain.seconds:>7.2f}"
     )
     print(
-        f"{'route 10,000 / route 5,000 (one call each)':<46} {scale[ROUTE].seconds:>9.2f} "
+        f"{labels['scale']:<46} {scale[ROUTE].seconds:>9.2f} "
         f"{scale[2 * ROUTE].seconds:>16.2f} {scale[2 * ROUTE].seconds / scale[ROUTE].seconds:>7.2f}"
     )
     print(
-        "  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s, "
+        f"  (create row: plain s / with rules s; scale row: {ROUTE:,} s / {2 * ROUTE:,} s, "
         "quicker of two runs each)"
     )
 
