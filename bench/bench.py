@@ -5,6 +5,7 @@ of the machine (caches, other load) touches both sides alike. Every batch is
 one committed transaction, as a web request or an import chunk would be.
 """
 
+import os
 import sys
 import time
 
@@ -12,8 +13,20 @@ import odoo
 from odoo import api
 from odoo.modules.registry import Registry
 
-LEADS = 5000
-BATCH = 500
+#: LP_BENCH_SIZE=tiny: every part at a few dozen records, to check that the
+#: bench runs (make test), not to time anything
+TINY = os.environ.get("LP_BENCH_SIZE") == "tiny"
+
+
+def bench_size(full, tiny, env_var=None):
+    """``full`` records, ``tiny`` with LP_BENCH_SIZE=tiny, or ``env_var``'s value."""
+    if env_var and os.environ.get(env_var):
+        return int(os.environ[env_var])
+    return tiny if TINY else full
+
+
+LEADS = bench_size(5000, 20)
+BATCH = bench_size(500, 10)
 
 
 def lead_values(offset, count):
@@ -57,7 +70,7 @@ def bench_create(native, ours):
     return LEADS
 
 
-CONVERT = 500
+CONVERT = bench_size(500, 20)
 
 
 def convert_values(env, offset):
@@ -157,24 +170,24 @@ def bench_intake(db_name):
     creation (no channel) in the same database, in alternating batches."""
     rows = []
     offset = 500000
-    for size in (1000, 100000):
+    for base_size in (bench_size(1000, 10), bench_size(100000, 20)):
         plain, matching = Side(db_name), Side(db_name)
-        populate(plain, size)
+        populate(plain, base_size)
         for start in range(0, LEADS, BATCH):
             order = (plain, matching) if start // BATCH % 2 == 0 else (matching, plain)
             for side in order:
                 channel = "api" if side is matching else None
                 offset += BATCH
                 side.run(lambda env, o=offset, c=channel: _create_by(env, c, lead_values(o, BATCH)))
-        rows.append((size, plain, matching))
+        rows.append((base_size, plain, matching))
     header = f"{'existing records':<18} {'plain s':>8} {'matching s':>11} {'overhead':>9} {'q/lead plain':>13} {'q/lead matching':>16}"
     print()
     print(f"Intake matching, {LEADS:,} leads in batches of {BATCH} (lead_pipeline database)")
     print(header)
     print("-" * len(header))
-    for size, plain, matching in rows:
+    for base_size, plain, matching in rows:
         print(
-            f"{size:<18,} {plain.seconds:>8.2f} {matching.seconds:>11.2f} "
+            f"{base_size:<18,} {plain.seconds:>8.2f} {matching.seconds:>11.2f} "
             f"{matching.seconds / plain.seconds:>9.2f} {plain.queries / LEADS:>13.3f} "
             f"{matching.queries / LEADS:>16.3f}"
         )
@@ -182,7 +195,7 @@ def bench_intake(db_name):
     print(f"per-lead matching time, 100k base / 1k base: {large.seconds / small.seconds:.2f}")
 
 
-ROUTE = 5000
+ROUTE = bench_size(5000, 20)
 COUNTRIES = ["sk", "cz", "pl", "de", "at", "hu", "fr", "it", "es", "nl", "be", "ch"]
 SOURCES = ["Newsletter", "Trade Fair", "Partner", "Webinar", "Cold List"]
 
@@ -192,7 +205,14 @@ def routing_setup(env, with_rules):
     rules by country (the first ten countries), source and tag with
     round-robin, least-loaded and capacity strategies and a catch-all; in
     native Odoo the same teams with country domains and members whose
-    monthly maximum is high enough that the native quota does not cap it."""
+    monthly maximum is high enough that the native quota does not cap it.
+    Set up once per database: a second call returns the same references."""
+    if env["res.users"].search([("login", "=", "router0@bench.example")]):
+        return {
+            "countries": [env.ref(f"base.{code}").id for code in COUNTRIES],
+            "sources": env["utm.source"].search([("name", "in", SOURCES)]).ids,
+            "tags": env["crm.tag"].search([("name", "like", "Bench tag ")], order="id").ids,
+        }
     countries = [env.ref(f"base.{code}") for code in COUNTRIES]
     sources = [
         env["utm.source"].search([("name", "=", name)], limit=1)
@@ -402,8 +422,13 @@ def bench_routing(native_db, ours_db):
     header = f"{'operation':<46} {'native s':>9} {'lead_pipeline s':>16} {'ratio':>7}"
     print(header)
     print("-" * len(header))
+    labels = {
+        "route": f"route {ROUTE:,} (native action_assign_leads)",
+        "create": f"create {ROUTE:,} with 20 rules / without rules",
+        "scale": f"route {2 * ROUTE:,} / route {ROUTE:,} (one call each)",
+    }
     print(
-        f"{'route 5,000 (native action_assign_leads)':<46} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
+        f"{labels['route']:<46} {native.seconds:>9.2f} {ours.seconds:>16.2f} "
         f"{native.seconds / ours.seconds:>6.1f}x"
     )
     print(
@@ -416,20 +441,20 @@ def bench_routing(native_db, ours_db):
         f"lead_pipeline {ROUTE / ours.seconds:.0f} leads/s"
     )
     print(
-        f"{'create 5,000 with 20 rules / without rules':<46} {plain.seconds:>9.2f} {routed.seconds:>16.2f} "
+        f"{labels['create']:<46} {plain.seconds:>9.2f} {routed.seconds:>16.2f} "
         f"{routed.seconds / plain.seconds:>7.2f}"
     )
     print(
-        f"{'route 10,000 / route 5,000 (one call each)':<46} {scale[ROUTE].seconds:>9.2f} "
+        f"{labels['scale']:<46} {scale[ROUTE].seconds:>9.2f} "
         f"{scale[2 * ROUTE].seconds:>16.2f} {scale[2 * ROUTE].seconds / scale[ROUTE].seconds:>7.2f}"
     )
     print(
-        "  (create row: plain s / with rules s; scale row: 5,000 s / 10,000 s, "
+        f"  (create row: plain s / with rules s; scale row: {ROUTE:,} s / {2 * ROUTE:,} s, "
         "quicker of two runs each)"
     )
 
 
-REPORT_LEADS = 100000
+REPORT_LEADS = bench_size(100000, 20)
 
 
 def bench_report(db_name):
@@ -516,10 +541,13 @@ def print_basics(rows):
 
 
 def main():
-    """``bench.py CONF NATIVE_DB OURS_DB [basic] [routing] [intake] [report]``: the
-    parts named, or all of them."""
+    """``bench.py CONF NATIVE_DB OURS_DB [basic] [intake] [import] [ui] [routing]
+    [report]``: the parts named, or all of them."""
     conf, native_db, ours_db = sys.argv[1:4]
-    parts = set(sys.argv[4:]) or {"basic", "routing", "intake", "report"}
+    parts = set(sys.argv[4:]) or {"basic", "routing", "intake", "import", "ui", "report"}
+    unknown = parts - {"basic", "routing", "intake", "import", "ui", "report"}
+    if unknown:
+        sys.exit(f"Unknown bench parts: {', '.join(sorted(unknown))}")
     odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
     if "basic" in parts:
         rows = []
@@ -534,6 +562,16 @@ def main():
     # which would blur intake's "1,000 existing records" case
     if "intake" in parts:
         bench_intake(ours_db)
+    # import and ui before routing and report, which add leads to one side
+    # only or unevenly
+    if "import" in parts:
+        from bench_import import bench_import
+
+        bench_import(native_db, ours_db, bench_size(20000, 20, "LP_BENCH_IMPORT_ROWS"))
+    if "ui" in parts:
+        from bench_ui import bench_ui
+
+        bench_ui(native_db, ours_db, bench_size(100000, 20, "LP_BENCH_UI_LEADS"))
     if "routing" in parts:
         bench_routing(native_db, ours_db)
     if "report" in parts:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: keys the addon's code reads, and why a client sending them gains nothing
 READ_KEYS = {
     "import_file": "Odoo's import sets it; it only adds the row checks of an import",
+    "_import_limit": "Odoo's import batch size; rows past it are neither checked nor loaded",
     "active_model": "Odoo's wizard convention: which leads the convert form proposes",
     "active_ids": "Odoo's wizard convention: which leads the convert form proposes",
     "lead_pipeline_type_id": "which empty status columns the kanban shows",

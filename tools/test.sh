@@ -3,7 +3,7 @@
 # up from scratch, a throwaway cluster, a fresh database with lead_pipeline, then
 # (1) Odoo's own crm and sales_team tests with lead_pipeline installed, then
 # in update mode on a database with lead_pipeline and its bridges, (2) lint,
-# (3) the addon wheels, (4) the tests/ suite under pytest-odoo, whose summary
+# then every bench part once at a tiny size, (3) the addon wheels, (4) the tests/ suite under pytest-odoo, whose summary
 # ends the run.
 source "$(dirname "$0")/common.sh"
 cd "$PROJECT_DIR"
@@ -76,6 +76,16 @@ log "Update-mode run: $((SECONDS - step_start)) s"
 
 log "Lint: ruff and pylint-odoo"
 bash "$PROJECT_DIR/tools/lint.sh"
+
+log "Bench: every part once at a tiny size (that it runs and prints its lines; no timing goal)"
+BENCH_LOG="$RUN_DIR/bench_tiny.log"
+LP_BENCH_SIZE=tiny bash "$PROJECT_DIR/bench/run.sh" >"$BENCH_LOG" 2>&1 \
+    || { tail -50 "$BENCH_LOG"; die "make bench failed at a tiny size; see above."; }
+for line in "^create .* leads, batches of" "^convert " "^Intake matching" "^import .* rows" \
+    "^kanban grouped" "^lead list" "^lead form" "^Lead Types overview" "^route " \
+    "^lead_pipeline analysis"; do
+    grep -qE "$line" "$BENCH_LOG" || { cat "$BENCH_LOG"; die "make bench printed no line matching '$line'."; }
+done
 
 log "Packaging: each addon builds as an odoo-addon wheel carrying its data files"
 "$PYTHON" "$PROJECT_DIR/tools/check_wheels.py" || die "An addon wheel is broken; see above."

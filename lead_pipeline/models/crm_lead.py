@@ -111,6 +111,9 @@ class CrmLead(models.Model):
             lead.lead_allowed_status_ids = statuses | current
 
     def _compute_lead_stale(self):
+        # the kanban reads only its own columns: fetch just what the domain
+        # needs, not every column of the cards (one narrow query per column)
+        self.fetch(["lead_status_category", "lead_status_date"])
         stale = self.filtered_domain(self._lead_stale_domain())
         for lead in self:
             lead.lead_stale = lead in stale

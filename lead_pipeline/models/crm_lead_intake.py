@@ -334,9 +334,18 @@ class CrmLead(models.Model):
             # import_file only adds the row checks below; the door is the same
             with intake_channel(channel), scoped(lead_pipeline_load=True):
                 return super().load(fields, data)
-        kept, warnings = self._lead_pipeline_check_import_rows(fields, data)
+        # the import dialog sends the rest of the file with its batch size:
+        # check only this batch's rows (not the whole rest, once per batch)
+        end = self._lead_pipeline_import_batch_end(fields, data)
+        kept, warnings = self._lead_pipeline_check_import_rows(fields, data[:end])
         with intake_channel(channel), scoped(lead_pipeline_load=True):
             result = super().load(fields, [data[index] for index in kept])
+        # where the dialog goes on, in the rows it sent, not in the rows kept
+        nextrow = result.get("nextrow")
+        if nextrow and nextrow < len(kept):
+            result["nextrow"] = kept[nextrow]
+        else:
+            result["nextrow"] = end if end < len(data) else 0
         for message in result.get("messages", []):
             for key in ("from", "to"):
                 if "rows" in message and message["rows"].get(key) is not None:
@@ -345,6 +354,32 @@ class CrmLead(models.Model):
                 message["record"] = kept[min(message["record"], len(kept) - 1)]
         result["messages"] = warnings + result.get("messages", [])
         return result
+
+    @api.model
+    def _lead_pipeline_import_batch_end(self, fields, data):
+        """End of the rows ``load`` imports in this call: the import dialog's
+        batch size (``_import_limit``), with the one2many lines of the last
+        record, as Odoo's ``_extract_records`` counts them."""
+        limit = self.env.context.get("_import_limit")
+        if not limit or limit >= len(data):
+            return len(data)
+        sub_lines = {
+            position
+            for position, path in enumerate(fields)
+            if self._fields.get(path.split("/")[0]) is not None
+            and self._fields[path.split("/")[0]].type == "one2many"
+        }
+        end = limit
+        while end < len(data) and self._lead_pipeline_import_sub_line(data[end], sub_lines):
+            end += 1
+        return end
+
+    @api.model
+    def _lead_pipeline_import_sub_line(self, row, sub_lines):
+        """Whether ``row`` only carries one2many lines of the record above."""
+        return any(row[position] for position in sub_lines if position < len(row)) and not any(
+            cell for position, cell in enumerate(row) if position not in sub_lines
+        )
 
     @api.model
     def _lead_pipeline_check_import_rows(self, fields, data):

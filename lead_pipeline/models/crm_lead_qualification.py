@@ -95,6 +95,9 @@ class CrmLead(models.Model):
         return calendar.sudo().plan_hours(hours, start, compute_leaves=True)
 
     def _compute_lead_overdue(self):
+        # a kanban or list reads only its own columns: fetch just these two,
+        # not every column of the leads (one narrow query per screen)
+        self.fetch(["lead_deadline", "lead_status_category"])
         now = fields.Datetime.now()
         for lead in self:
             lead.lead_overdue = bool(
