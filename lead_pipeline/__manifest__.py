@@ -16,6 +16,7 @@
         "data/lead_status_data.xml",
         "data/lead_type_data.xml",
         "data/crm_tag_data.xml",
+        "data/res_partner_category_data.xml",
         "data/qualification_data.xml",
         "views/lead_status_views.xml",
         "views/lead_type_views.xml",

@@ -1,6 +1,7 @@
 from . import match_mixin
 from . import lead_status
 from . import lead_type
+from . import lead_type_field_map
 from . import lead_contact
 from . import status_history
 from . import qualification_criterion
