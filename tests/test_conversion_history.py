@@ -248,14 +248,17 @@ class TestConversionHistoryBatch(HistoryCase):
         return cr.sql_log_count - before
 
     def test_queries_do_not_grow_with_the_batch(self):
+        self._queries(self._batch(2, "warm"))  # Odoo's caches of models and ids
         small = self._queries(self._batch(20, "small"))
         large_leads = self._batch(200, "large")
         large = self._queries(large_leads)
-        self.assertLessEqual(large, small, f"20 leads: {small} queries, 200 leads: {large}")
+        # a lead-by-lead step would add 180 queries or more; Odoo itself
+        # inserts and updates rows by chunks of a hundred
+        self.assertLessEqual(large, small + 10, f"20 leads: {small} queries, 200 leads: {large}")
         # and every lead's history made it
         copies = self.env["mail.message"].search_count(
             [("model", "=", "res.partner"), ("res_id", "in", large_leads.partner_id.ids),
-             ("body", "ilike", "note ")]
+             ("body", "=like", "<p>note %")]
         )  # fmt: skip
         self.assertEqual(copies, 200)
         self.assertEqual(
@@ -274,7 +277,7 @@ class TestConversionHistoryBatch(HistoryCase):
             [
                 ("model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
-                ("body", "ilike", "note "),
+                ("body", "=like", "<p>note %"),
             ]
         )
         self.assertEqual(len(rows), 500)
