@@ -333,3 +333,79 @@ class TestConversionHistoryAccess(HistoryCase):
         self.assertEqual(
             self.env["mail.message"].search_count([("model", "=", "res.partner")]), before
         )
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConversionCustomFields(HistoryCase):
+    def test_type_maps_a_lead_field_to_a_partner_field_of_another_name(self):
+        self.lead_type.field_map_ids = [
+            (0, 0, {"lead_field": "function", "partner_field": "comment"}),
+            (0, 0, {"lead_field": "referred", "partner_field": "ref"}),
+        ]  # fmt: skip
+        lead = self._qualified(function="Fleet manager", referred="REF-77")
+        self._wizard(lead).action_convert()
+        company = lead.partner_id.commercial_partner_id
+        self.assertEqual(company.ref, "REF-77")
+        self.assertIn("Fleet manager", str(company.comment))
+
+    def test_mapping_refused_at_save_when_types_do_not_fit(self):
+        Map = self.env["lead_pipeline.lead.type.field.map"].with_user(self.user_manager)
+        cases = [
+            ("description", "ref"),  # html into char
+            ("country_id", "state_id"),  # another model
+            ("expected_revenue", "ref"),
+            ("priority", "type"),  # other selection keys
+        ]
+        for lead_field, partner_field in cases:
+            with self.subTest(lead_field=lead_field), self.assertRaises(ValidationError):
+                Map.create(
+                    {
+                        "type_id": self.lead_type.id,
+                        "lead_field": lead_field,
+                        "partner_field": partner_field,
+                    }
+                )
+        with self.assertRaises(AccessError):
+            self.env["lead_pipeline.lead.type.field.map"].with_user(self.user_salesman).create(
+                {
+                    "type_id": self.lead_type.id,
+                    "lead_field": "function",
+                    "partner_field": "comment",
+                }
+            )
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConversionCustomFieldsTravel(HistoryCase):
+    """Alone in its class: the fields it adds leave the registry when the
+    class ends."""
+
+    def _custom_field(self, model, name, ttype, **values):
+        return self.env["ir.model.fields"].create(
+            {
+                "model_id": self.env["ir.model"]._get_id(model),
+                "name": name,
+                "field_description": name,
+                "ttype": ttype,
+                "state": "manual",
+                **values,
+            }
+        )
+
+    def test_same_named_custom_fields_travel_when_types_fit(self):
+        for model in ("crm.lead", "res.partner"):
+            self._custom_field(model, "x_fleet_size", "integer")
+        self._custom_field("crm.lead", "x_depot", "char")
+        self._custom_field("res.partner", "x_depot", "integer")
+        self._custom_field("crm.lead", "x_note", "char")
+        self._custom_field("res.partner", "x_note", "text")
+        lead = self._qualified(x_fleet_size=40, x_depot="Zilina", x_note="bring coffee")
+        person = self._qualified_person(prefix="solo", x_fleet_size=3)
+        self._wizard(lead | person).action_convert()
+        company = lead.partner_id.commercial_partner_id
+        self.assertEqual(
+            (company.x_fleet_size, company.x_note),
+            (40, "bring coffee"),
+        )
+        self.assertFalse(company.x_depot, "a name does not fit a number")
+        self.assertEqual(person.partner_id.x_fleet_size, 3, "a person customer too")

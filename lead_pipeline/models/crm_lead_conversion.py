@@ -189,8 +189,7 @@ class CrmLead(models.Model):
         customer."""
         self.ensure_one()
         pairs = self._lead_pipeline_travelling_fields() + [
-            (line.lead_field_id.name, line.partner_field_id.name)
-            for line in self.lead_type_id.field_map_ids
+            (line.lead_field, line.partner_field) for line in self.lead_type_id.field_map_ids
         ]
         values = {}
         for lead_fname, partner_fname in pairs:

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..logic.conversion import field_fits
+from ..logic.conversion import NOT_TRAVELLING, field_fits
 
 
 def field_shape(env, model, fname):
@@ -13,10 +13,27 @@ def field_shape(env, model, fname):
     return shape
 
 
+def field_choices(env, model, writable=False):
+    """The stored fields of ``model`` a mapping may name, by label."""
+    fields_ = env[model]._fields.values()
+    return sorted(
+        (
+            (field.name, f"{field._description_string(env)} ({field.name})")
+            for field in fields_
+            if field.store
+            and field.type not in NOT_TRAVELLING
+            and not field.automatic
+            and not (writable and (field.readonly or field.compute))
+        ),
+        key=lambda choice: choice[1].lower(),
+    )
+
+
 class LeadTypeFieldMap(models.Model):
     """A lead field that conversion copies into a partner field of another
     name, for leads of one type (fields of the same name and a fitting type
-    travel without a line)."""
+    travel without a line). Fields are named, not linked to
+    ``ir.model.fields``, which only administrators may read."""
 
     _name = "lead_pipeline.lead.type.field.map"
     _description = "Lead Type: Field Carried at Conversion"
@@ -25,56 +42,46 @@ class LeadTypeFieldMap(models.Model):
     type_id = fields.Many2one(
         "lead_pipeline.lead.type", required=True, ondelete="cascade", index=True
     )
-    lead_field_id = fields.Many2one(
-        "ir.model.fields",
-        string="Lead Field",
-        required=True,
-        ondelete="cascade",
-        domain="[('model', '=', 'crm.lead'), ('store', '=', True), "
-        "('ttype', 'not in', ('one2many', 'many2one_reference', 'properties'))]",
+    lead_field = fields.Selection(
+        selection="_selection_lead_field", string="Lead Field", required=True
     )
-    partner_field_id = fields.Many2one(
-        "ir.model.fields",
-        string="Customer Field",
-        required=True,
-        ondelete="cascade",
-        domain="[('model', '=', 'res.partner'), ('store', '=', True), ('readonly', '=', False), "
-        "('ttype', 'not in', ('one2many', 'many2one_reference', 'properties'))]",
+    partner_field = fields.Selection(
+        selection="_selection_partner_field", string="Customer Field", required=True
     )
 
     _sql_constraints = [
         (
             "partner_field_uniq",
-            "unique(type_id, partner_field_id)",
+            "unique(type_id, partner_field)",
             "A customer field receives at most one lead field per lead type.",
         ),
     ]
 
-    @api.constrains("lead_field_id", "partner_field_id")
+    @api.model
+    def _selection_lead_field(self):
+        return field_choices(self.env, "crm.lead")
+
+    @api.model
+    def _selection_partner_field(self):
+        return field_choices(self.env, "res.partner", writable=True)
+
+    @api.constrains("lead_field", "partner_field")
     def _check_field_types(self):
+        Lead, Partner = self.env["crm.lead"], self.env["res.partner"]
         for line in self:
-            lead_field, partner_field = line.lead_field_id, line.partner_field_id
-            if lead_field.model != "crm.lead" or partner_field.model != "res.partner":
-                raise ValidationError(
-                    self.env._("Map a field of the lead to a field of the customer.")
-                )
-            if lead_field.name not in self.env["crm.lead"]._fields or (
-                partner_field.name not in self.env["res.partner"]._fields
-            ):
-                raise ValidationError(
-                    self.env._("The field %(field)s no longer exists.", field=lead_field.name)
-                )
+            lead_field = Lead._fields[line.lead_field]
+            partner_field = Partner._fields[line.partner_field]
             if not field_fits(
-                field_shape(self.env, "crm.lead", lead_field.name),
-                field_shape(self.env, "res.partner", partner_field.name),
+                field_shape(self.env, Lead._name, line.lead_field),
+                field_shape(self.env, Partner._name, line.partner_field),
             ):
                 raise ValidationError(
                     self.env._(
                         "The lead field %(lead_field)s (%(lead_type)s) does not fit the "
                         "customer field %(partner_field)s (%(partner_type)s).",
-                        lead_field=lead_field.field_description,
-                        lead_type=lead_field.ttype,
-                        partner_field=partner_field.field_description,
-                        partner_type=partner_field.ttype,
+                        lead_field=lead_field._description_string(self.env),
+                        lead_type=lead_field.type,
+                        partner_field=partner_field._description_string(self.env),
+                        partner_type=partner_field.type,
                     )
                 )
