@@ -167,7 +167,7 @@ class TestMarketReports(MarketCase):
             [("b2b", "reseller", 1), ("b2b", "supplier", 1), ("b2c", "customer", 1)],
         )
         self.assertEqual(
-            self.Lead.search(domain + [("lead_market", "=", "b2c")]), leads[0], "a filter"
+            self.Lead.search([*domain, ("lead_market", "=", "b2c")]), leads[0], "a filter"
         )
         Report = self.env["lead_pipeline.report"].with_user(self.user_manager)
         report = Report._read_group(
@@ -213,11 +213,12 @@ class TestMarketReports(MarketCase):
             for name in names:
                 self.assertIn(f'name="{name}"', arch, f"{model}: {name}")
 
-    def test_partner_market_follows_origin_lead_type(self):
+    def test_partner_market_comes_from_origin_lead_and_no_client_sets_it(self):
         lead = self._lead("b2c", "customer", partner_name="Home r9")
         self._wizard(lead).action_convert()
         self.assertEqual(lead.partner_id.lead_pipeline_market, "b2c")
-        with self.assertRaises(Exception):
+        self.assertTrue(self.Partner._fields["lead_pipeline_market"].readonly)
+        with self.assertRaises(UserError):
             lead.partner_id.with_user(self.user_salesman).write(
                 {"lead_pipeline_origin_lead_id": False}
             )

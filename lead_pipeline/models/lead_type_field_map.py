@@ -40,11 +40,9 @@ class LeadTypeFieldMap(models.Model):
     _order = "type_id, id"
 
     type_id = fields.Many2one(
-        "lead_pipeline.lead.type", required=True, ondelete="cascade", index=True
+        "lead_pipeline.lead.type", string="Lead Type", required=True, ondelete="cascade", index=True
     )
-    lead_field = fields.Selection(
-        selection="_selection_lead_field", string="Lead Field", required=True
-    )
+    lead_field = fields.Selection(selection="_selection_lead_field", required=True)
     partner_field = fields.Selection(
         selection="_selection_partner_field", string="Customer Field", required=True
     )
