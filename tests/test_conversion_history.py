@@ -409,3 +409,34 @@ class TestConversionCustomFieldsTravel(HistoryCase):
         )
         self.assertFalse(company.x_depot, "a name does not fit a number")
         self.assertEqual(person.partner_id.x_fleet_size, 3, "a person customer too")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConversionHistoryUndoLinked(HistoryCase):
+    def test_undo_takes_the_copies_off_a_linked_customer_that_stays(self):
+        existing = self.Partner.create(
+            {"name": "Tatra Logistics s.r.o.", "is_company": True, "email": "info@tatra.example"}
+        )
+        existing.message_post(body="Their own story", message_type="comment")
+        lead = self._qualified()
+        brochure, loose = self._with_history(lead, self.user_salesman)
+        wizard = self._wizard(lead)
+        self.assertEqual(wizard.line_ids.partner_id, existing)
+        wizard.action_convert()
+        self.assertEqual(len(self._history(existing)), 4)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "res.partner"), ("res_id", "=", existing.id)]
+            ),
+            2,
+        )
+        lead.with_user(self.user_manager).action_lead_pipeline_undo_conversion()
+        self.assertTrue(existing.exists())
+        self.assertEqual([str(m.body) for m in self._history(existing)], ["<p>Their own story</p>"])
+        self.assertFalse(
+            self.env["ir.attachment"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "=", existing.id)]
+            )
+        )
+        self.assertEqual((brochure.raw, loose.raw), (b"%PDF needs", b"price list"))
+        self.assertEqual(len(self._history(lead)), 3)

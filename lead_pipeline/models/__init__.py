@@ -26,6 +26,7 @@ from . import routing_log
 from . import res_users
 from . import mail_activity
 from . import mail_message
+from . import ir_attachment
 from . import crm_team
 from . import digest
 from . import lead_pipeline_report

@@ -209,7 +209,9 @@ def copy_history(env, source_model, targets):
         {"model", "res_id", "message_id", "parent_id", "record_name", "record_company_id",
          "record_alias_domain_id", "lead_pipeline_origin_lead_id", "pinned_at"},
     )  # fmt: skip
-    attachment_columns = _copied_columns(Attachment, {"res_model", "res_id", "access_token"})
+    attachment_columns = _copied_columns(
+        Attachment, {"res_model", "res_id", "access_token", "lead_pipeline_origin_lead_id"}
+    )
 
     def columns(names, alias=None):
         return SQL(", ").join(
@@ -235,17 +237,20 @@ def copy_history(env, source_model, targets):
                 SELECT old_id, partner_id, lead_id, nextval('mail_message_id_seq') AS new_id
                   FROM src_msg
             ), src_att AS MATERIALIZED (
-                SELECT attachment.id AS old_id, t.partner_id
+                SELECT attachment.id AS old_id, t.partner_id, t.lead_id
                   FROM targets t
                   JOIN ir_attachment attachment
                     ON attachment.res_model = %(model)s AND attachment.res_id = t.source_id
                    AND attachment.res_field IS NULL
                  ORDER BY attachment.id, t.partner_id
             ), new_att AS MATERIALIZED (
-                SELECT old_id, partner_id, nextval('ir_attachment_id_seq') AS new_id FROM src_att
+                SELECT old_id, partner_id, lead_id, nextval('ir_attachment_id_seq') AS new_id
+                  FROM src_att
             ), ins_att AS (
-                INSERT INTO ir_attachment (id, res_model, res_id, %(att_columns)s)
-                SELECT new_att.new_id, 'res.partner', new_att.partner_id, %(att_source_columns)s
+                INSERT INTO ir_attachment
+                       (id, res_model, res_id, lead_pipeline_origin_lead_id, %(att_columns)s)
+                SELECT new_att.new_id, 'res.partner', new_att.partner_id, new_att.lead_id,
+                       %(att_source_columns)s
                   FROM new_att JOIN ir_attachment src ON src.id = new_att.old_id
             ), ins_msg AS (
                 INSERT INTO mail_message
