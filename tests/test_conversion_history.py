@@ -155,11 +155,13 @@ class TestConversionHistory(HistoryCase):
             lead.message_ids.filtered(lambda m: m.message_type == "notification").ids
         )
         self.assertTrue(tracked, "status changes are tracked on the lead")
+        lead.message_post(body="Keep this one", message_type="comment")
         self._wizard(lead).action_convert()
         company = lead.partner_id.commercial_partner_id
         self.assertFalse(
             company.message_ids.filtered(lambda m: m.body in tracked.mapped("body") and m.body)
         )
+        self.assertEqual([str(m.body) for m in self._history(company)], ["<p>Keep this one</p>"])
 
     def test_opportunity_conversion_copies_history_too(self):
         lead = self._qualified()
@@ -315,11 +317,18 @@ class TestConversionHistoryAccess(HistoryCase):
         self.assertEqual(
             self.env["mail.message"].search_count([("model", "=", "res.partner")]), before
         )
+        # its own salesperson may
+        self._wizard(lead, user=self.user_salesman_2).action_convert()
+        self.assertEqual(len(self._history(lead.partner_id.commercial_partner_id)), 3)
 
     def test_employee_without_sales_rights_cannot_convert(self):
         lead = self._qualified()
+        self._with_history(lead, self.user_salesman)
         with self.assertRaises(AccessError):
             lead.with_user(self.user_employee)._lead_pipeline_convert()
+        self.assertFalse(lead.lead_converted_date)
+        lead.with_user(self.user_manager)._lead_pipeline_convert()
+        self.assertEqual(len(self._history(lead.partner_id.commercial_partner_id)), 3)
 
     def test_bad_lines_refused_and_nothing_copied(self):
         lead = self._qualified()
@@ -333,6 +342,8 @@ class TestConversionHistoryAccess(HistoryCase):
         self.assertEqual(
             self.env["mail.message"].search_count([("model", "=", "res.partner")]), before
         )
+        lead._lead_pipeline_convert()  # the proposal, as it stands
+        self.assertEqual(len(self._history(lead.partner_id.commercial_partner_id)), 3)
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")

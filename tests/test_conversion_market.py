@@ -70,6 +70,10 @@ class TestConversionMarket(MarketCase):
         )
         wizard = self._wizard(lead)
         self.assertEqual(wizard.line_ids.company_action, "create")
+        wizard.action_convert()
+        company = lead.partner_id.parent_id
+        self.assertEqual(len(company.child_ids), 2)
+        self.assertEqual(company.lead_pipeline_market, "b2c")
 
     def test_user_may_make_a_company_of_a_b2c_lead(self):
         lead = self._lead("b2c", "customer", partner_name="Home Office Kral")
@@ -150,6 +154,10 @@ class TestConversionMarket(MarketCase):
                 lines=[{"lead_id": lead.id, "company_action": "create"}], contact_lines=[]
             )
         self.assertFalse(lead.lead_converted_date)
+        lead.write({"partner_name": "Jana's Studio", "contact_name": "Jana Home"})
+        lead._lead_pipeline_convert()
+        self.assertFalse(lead.partner_id.is_company, "a person, as the proposal says")
+        self.assertEqual(lead.partner_id.company_name, "Jana's Studio")
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
