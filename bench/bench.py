@@ -86,6 +86,39 @@ def convert_values(env, offset):
     return values
 
 
+def convert_history(env, lead_ids):
+    """Each lead's history, on both sides alike: a note with an attachment
+    and a done activity (which lead_pipeline carries to the customer)."""
+    attachments = env["ir.attachment"].create(
+        [
+            {
+                "name": f"brief{lead_id}.txt",
+                "raw": b"brief",
+                "res_model": "crm.lead",
+                "res_id": lead_id,
+            }
+            for lead_id in lead_ids
+        ]
+    )
+    note = env.ref("mail.mt_note").id
+    done = env.ref("mail.mt_activities").id
+    call = env.ref("mail.mail_activity_data_call").id
+    env["mail.message"].create(
+        [
+            values
+            for lead_id, attachment in zip(lead_ids, attachments.ids, strict=True)
+            for values in (
+                {"model": "crm.lead", "res_id": lead_id, "body": "Called, wants a demo",
+                 "message_type": "comment", "subtype_id": note,
+                 "attachment_ids": [(6, 0, [attachment])]},
+                {"model": "crm.lead", "res_id": lead_id, "body": "Demo went well",
+                 "message_type": "notification", "subtype_id": done,
+                 "mail_activity_type_id": call},
+            )
+        ]
+    )  # fmt: skip
+
+
 def bench_convert(native, ours):
     """Odoo's mass conversion wizard vs lead_pipeline's convert action, on
     the same 500 leads (created beforehand, outside the timing)."""
@@ -94,6 +127,7 @@ def bench_convert(native, ours):
         with side.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             lead_ids[side] = env["crm.lead"].create(convert_values(env, 100000)).ids
+            convert_history(env, lead_ids[side])
 
     def native_convert(env):
         wizard = (

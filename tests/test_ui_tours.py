@@ -241,3 +241,47 @@ class TestLeadsOnlyTour(HttpCase):
         self.start_tour("/odoo", "lead_pipeline_leads_only", login="mkt_leads_only")
         self.assertEqual(lead.lead_status_id, called)
         self.assertEqual(lead.lead_status_history_ids.user_id, user)
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestConvertPersonTour(HttpCase):
+    def test_salesperson_converts_b2c_person_and_finds_history_on_her(self):
+        salesman = make_salesman(self.env, "tour_b2c_salesman", "Tour B2C Salesman")
+        salesman.email = "tour_b2c_salesman@example.com"
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Flat refit",
+                "type": "lead",
+                "lead_type_id": self.env.ref("lead_pipeline.lead_type_b2c_prospect").id,
+                "contact_name": "Petra Person",
+                "partner_name": "Petra's Home Office",
+                "email_from": "petra@person.example",
+                "user_id": salesman.id,
+            }
+        )
+        lead.lead_status_id = self.env.ref("lead_pipeline.status_contacted")
+        lead.lead_status_id = self.env.ref("lead_pipeline.status_qualified")
+        plan = self.env["ir.attachment"].create(
+            {"name": "floorplan.txt", "raw": b"3 rooms", "res_model": "crm.lead", "res_id": lead.id}
+        )
+        lead.with_user(salesman).message_post(
+            body="Wants a quote for her flat",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            attachment_ids=plan.ids,
+        )
+        activity = lead.activity_schedule(
+            "mail.mail_activity_data_call", summary="Visit", user_id=salesman.id
+        )
+        activity.with_user(salesman).action_feedback(feedback="Measured the rooms")
+        self.start_tour(
+            f"/odoo/action-lead_pipeline.crm_lead_action_pipeline/{lead.id}",
+            "lead_pipeline_convert_person",
+            login="tour_b2c_salesman",
+        )
+        person = lead.partner_id
+        self.assertFalse(person.is_company)
+        self.assertEqual(person.name, "Petra Person")
+        note = person.message_ids.filtered(lambda m: "Wants a quote for her flat" in m.body)
+        self.assertEqual(note.author_id, salesman.partner_id)
+        self.assertEqual(note.attachment_ids.name, "floorplan.txt")

@@ -1,6 +1,7 @@
 from . import match_mixin
 from . import lead_status
 from . import lead_type
+from . import lead_type_field_map
 from . import lead_contact
 from . import status_history
 from . import qualification_criterion
@@ -25,6 +26,7 @@ from . import routing_log
 from . import res_users
 from . import mail_activity
 from . import mail_message
+from . import ir_attachment
 from . import crm_team
 from . import digest
 from . import lead_pipeline_report

@@ -3,15 +3,29 @@ undo."""
 
 from collections import defaultdict
 
+from markupsafe import escape
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html2plaintext, is_html_empty, parse_contact_from_email
+from odoo.tools import SQL, html2plaintext, is_html_empty, parse_contact_from_email
 
+from ..logic.conversion import company_action as default_company_action
+from ..logic.conversion import field_fits
 from ..logic.matching import group_rows
 from . import mail_bulk
 from .internal import internal_create, internal_write, scoped, scoped_value
+from .lead_type_field_map import field_shape
+
+# the partner tag each relationship sought gives the customer
+RELATIONSHIP_CATEGORIES = {
+    "partner": "lead_pipeline.partner_category_partner",
+    "supplier": "lead_pipeline.partner_category_supplier",
+    "reseller": "lead_pipeline.partner_category_reseller",
+    "competitor": "lead_pipeline.partner_category_competitor",
+}
+# fields the conversion sets itself, or that mean something else on a partner
+NOT_TRAVELLING_FIELDS = {"name", "display_name", "type", "active", "color", "company_id"}
 
 
 class CrmLead(models.Model):
@@ -39,6 +53,15 @@ class CrmLead(models.Model):
         copy=False,
     )
     lead_can_convert = fields.Boolean(compute="_compute_lead_can_convert")
+    lead_market = fields.Selection(
+        related="lead_type_id.market", string="Market", store=True, readonly=True
+    )
+    lead_relationship = fields.Selection(
+        related="lead_type_id.relationship",
+        string="Relationship Sought",
+        store=True,
+        readonly=True,
+    )
 
     @api.depends("lead_status_id", "lead_type_id", "lead_converted_date", "type", "active")
     def _compute_lead_can_convert(self):
@@ -123,7 +146,60 @@ class CrmLead(models.Model):
             "lang": self.lang_id.code if self.lang_id.active else False,
             "user_id": self.user_id.id,
             "lead_pipeline_origin_lead_id": self.id,
+            **self._prepare_lead_pipeline_relationship_values(),
+            **self._prepare_lead_pipeline_custom_values(),
         }
+
+    def _prepare_lead_pipeline_relationship_values(self):
+        """How the customer is marked for the relationship sought: a supplier
+        lead gives a supplier (Odoo's ``supplier_rank`` where Invoicing or
+        Purchase defines it; the partner tags are set apart, in batch)."""
+        self.ensure_one()
+        if self.lead_relationship == "supplier" and "supplier_rank" in self.env["res.partner"]:
+            return {"supplier_rank": 1}
+        return {}
+
+    @api.model
+    def _lead_pipeline_travelling_fields(self):
+        """(lead field, partner field) that every conversion copies: the
+        custom fields (``x_``, Studio's included) of the same name on both
+        models whose types fit."""
+        Partner = self.env["res.partner"]
+        pairs = []
+        for fname, field in self._fields.items():
+            target = Partner._fields.get(fname)
+            if (
+                not fname.startswith("x_")
+                or fname in NOT_TRAVELLING_FIELDS
+                or not field.store
+                or target is None
+                or not target.store
+                or target.readonly
+            ):
+                continue
+            if field_fits(
+                field_shape(self.env, self._name, fname),
+                field_shape(self.env, Partner._name, fname),
+            ):
+                pairs.append((fname, fname))
+        return pairs
+
+    def _prepare_lead_pipeline_custom_values(self):
+        """The lead's custom fields, and those its type maps, for its
+        customer."""
+        self.ensure_one()
+        pairs = self._lead_pipeline_travelling_fields() + [
+            (line.lead_field, line.partner_field) for line in self.lead_type_id.field_map_ids
+        ]
+        values = {}
+        for lead_fname, partner_fname in pairs:
+            if lead_fname not in self._fields or partner_fname not in self.env["res.partner"]:
+                continue
+            value = self[lead_fname]
+            if not value and value is not False and value != 0:
+                continue
+            values[partner_fname] = self._fields[lead_fname].convert_to_write(value, self)
+        return values
 
     def _prepare_lead_pipeline_contact_values(self, contact, parent):
         """Values of the customer contact a lead contact person becomes."""
@@ -144,7 +220,14 @@ class CrmLead(models.Model):
             "lead_pipeline_origin_lead_id": self.id,
         }
         if not parent:
-            values.update(self._prepare_lead_pipeline_address_values())
+            # a person customer: where they are, how they are marked, and the
+            # company they work for as a name
+            values.update(
+                self._prepare_lead_pipeline_address_values(),
+                company_name=self.partner_name or False,
+                **self._prepare_lead_pipeline_relationship_values(),
+                **self._prepare_lead_pipeline_custom_values(),
+            )
         return values
 
     def _prepare_lead_pipeline_address_values(self):
@@ -185,6 +268,7 @@ class CrmLead(models.Model):
         self.ensure_one()
         if not self.lead_converted_date or self.type != "lead":
             raise UserError(self.env._("Only a converted lead can get its opportunity here."))
+        self._lead_pipeline_check_opportunity_allowed()
         self.convert_opportunity(
             self.partner_id, user_ids=self.user_id.ids, team_id=self.team_id.id
         )
@@ -193,8 +277,22 @@ class CrmLead(models.Model):
     def convert_opportunity(self, partner, user_ids=False, team_id=False):
         # a converted (closed) lead may go on as its opportunity: the second
         # step of a two-step conversion, which Create Opportunity offers
+        self._lead_pipeline_check_opportunity_allowed()
         with scoped(lead_pipeline_converting_ids=frozenset(self.ids)):
             return super().convert_opportunity(partner, user_ids=user_ids, team_id=team_id)
+
+    def _lead_pipeline_check_opportunity_allowed(self):
+        """A competitor is watched, not sold to: its lead never becomes an
+        opportunity."""
+        watched = self.filtered(lambda lead: lead.lead_relationship == "competitor")
+        if watched:
+            raise UserError(
+                self.env._(
+                    "Competitor watch leads become a competitor company, never an "
+                    "opportunity: %(leads)s",
+                    leads=", ".join(watched.mapped("display_name")),
+                )
+            )
 
     # ------------------------------------------------------------
     # CONVERSION: proposal, checks, customers, history
@@ -208,7 +306,18 @@ class CrmLead(models.Model):
         "match_reason"}), each match with its reason."""
         leads = self.filtered(lambda lead: lead.type == "lead")
         Matcher = self.env["lead_pipeline.matcher"]
-        company_leads = leads.filtered("partner_name")
+        # the market and the relationship sought decide: a B2C lead for one
+        # person becomes a person, a B2B lead a company with its contacts
+        actions = {
+            lead.id: default_company_action(
+                lead.lead_market,
+                lead.partner_name,
+                len(lead.lead_contact_ids),
+                lead.lead_relationship,
+            )
+            for lead in leads
+        }
+        company_leads = leads.filtered(lambda lead: actions[lead.id] == "create")
         company_matches = Matcher._find_partners(company_leads._match_keys(), companies_only=True)
         by_lead = dict(zip(company_leads.ids, company_matches, strict=True))
         lines = []
@@ -234,7 +343,7 @@ class CrmLead(models.Model):
                     match_reason=Matcher._reason(key_type, partners[0]),
                 )
             else:
-                line["company_action"] = "create" if lead.partner_name else "none"
+                line["company_action"] = actions[lead.id]
             lines.append(line)
         contacts = leads.filtered(lambda lead: not lead.partner_id).lead_contact_ids
         contact_matches = Matcher._find_partners(
@@ -347,6 +456,16 @@ class CrmLead(models.Model):
         """Refuse the whole conversion, naming every problem, in one error."""
         errors = []
         enforce = options["enforce_status"]
+        if options["create_opportunity"]:
+            watched = self.filtered(lambda lead: lead.lead_relationship == "competitor")
+            if watched:
+                errors.append(
+                    self.env._(
+                        "Competitor watch leads become a competitor company, never an "
+                        "opportunity: %(leads)s",
+                        leads=", ".join(watched.mapped("display_name")),
+                    )
+                )
         for line in lines if options["link_customers"] else []:
             lead = line["lead"]
             if enforce and not lead.lead_can_convert:
@@ -405,7 +524,7 @@ class CrmLead(models.Model):
         groups = group_rows(create_leads._match_keys()) if create_lines else []
         firsts = sorted(set(groups))
         created = internal_create(
-            Partner,
+            self._lead_pipeline_quiet(Partner),
             [
                 create_lines[index]["lead"]._prepare_lead_pipeline_company_values()
                 for index in firsts
@@ -468,15 +587,20 @@ class CrmLead(models.Model):
                 )
                 contact_vals.append(lead._prepare_lead_pipeline_contact_values(contact, Partner))
                 contact_leads.append(lead.id)
-        contacts = internal_create(Partner, contact_vals, bookkeeping=True)
+        contacts = internal_create(
+            self._lead_pipeline_quiet(Partner), contact_vals, bookkeeping=True
+        )
+        self._lead_pipeline_follow_customers(created | contacts)
         contacts_by_lead = defaultdict(lambda: Partner)
         for lead_id, contact in zip(contact_leads, contacts, strict=True):
             contacts_by_lead[lead_id] |= contact
             created_by_lead[lead_id] |= contact
 
-        self._lead_pipeline_convert_tags(company_by_lead, contacts_by_lead)
         now = fields.Datetime.now()
         customer_by_lead = {line["lead"].id: line["customer"] for line in lines}
+        target_by_lead = {}  # the card that receives the history: company, else person
+        leads_by_customer = defaultdict(self.browse)
+        converted_rows, created_rows = [], []
         for lead in self:
             company = company_by_lead.get(lead.id, Partner)
             people = contacts_by_lead[lead.id] | linked_by_lead[lead.id]
@@ -487,19 +611,37 @@ class CrmLead(models.Model):
                 or company
                 or people[:1]
             )
+            target_by_lead[lead.id] = company or customer
+            leads_by_customer[customer] |= lead
+            converted_rows += [(lead.id, partner.id) for partner in company | people]
+            created_rows += [(lead.id, partner.id) for partner in created_by_lead[lead.id]]
+        self._lead_pipeline_link_partners(converted_rows, created_rows)
+        # what setting the customer invalidates on it (its leads), read for
+        # all customers at once rather than at each write
+        Partner.union(*leads_by_customer).fetch(
+            [
+                fname
+                for fname, field in Partner._fields.items()
+                if field.type == "one2many" and field.comodel_name == self._name
+            ]
+        )
+        self._lead_pipeline_prefetch_inverses(["partner_id", "type", "stage_id"])
+        quiet_self = self._lead_pipeline_quiet(self)
+        for customer, customer_leads in leads_by_customer.items():
+            # one write per customer (leads of one person share it); the
+            # chatter of the leads gets one note for the batch, below
             internal_write(
-                lead,
+                quiet_self.browse(customer_leads.ids),
                 {
                     "partner_id": customer.id,
                     "lead_converted_date": now,
                     "lead_converted_by_id": self.env.uid,
-                    "lead_converted_partner_ids": [(6, 0, (company | people).ids)],
-                    "lead_created_partner_ids": [(6, 0, created_by_lead[lead.id].ids)],
                 },
                 converting=True,
             )
+        self._lead_pipeline_convert_tags(company_by_lead, contacts_by_lead, target_by_lead)
         self._lead_pipeline_convert_statuses()
-        self._lead_pipeline_convert_history(company_by_lead, contacts_by_lead, options)
+        self._lead_pipeline_convert_history(target_by_lead, options)
         mail_bulk.mark_conversion_messages(
             self.env,
             {
@@ -509,53 +651,224 @@ class CrmLead(models.Model):
             },
         )
         if options["create_opportunity"]:
-            for lead in self:
-                lead.convert_opportunity(
-                    lead.partner_id,
-                    user_ids=(options["user"] or lead.user_id).ids,
-                    team_id=(options["team"] or lead.team_id).id,
-                )
+            self._lead_pipeline_open_opportunities(options)
         return self
 
-    def _lead_pipeline_convert_tags(self, company_by_lead, contacts_by_lead):
-        """The lead's tags become contact tags of the same name."""
-        names = set(self.tag_ids.mapped("name"))
-        if not names:
-            return
-        Category = self.env["res.partner.category"]
-        categories = {c.name: c for c in Category.search([("name", "in", list(names))])}
-        missing = [name for name in names if name not in categories]
-        for category in Category.create([{"name": name} for name in missing]):
-            categories[category.name] = category
-        by_partner = defaultdict(set)
-        for lead in self.filtered("tag_ids"):
-            partners = (
-                company_by_lead.get(lead.id, self.env["res.partner"]) | contacts_by_lead[lead.id]
+    def _lead_pipeline_open_opportunities(self, options):
+        """The leads go on as opportunities of their customer, as Odoo's
+        ``convert_opportunity`` makes them (``_convert_opportunity_data``,
+        then the salesperson and team), written per group of leads alike
+        rather than lead by lead."""
+        self._lead_pipeline_check_opportunity_allowed()
+        stages, groups = {}, defaultdict(self.browse)
+        for lead in self:
+            if not lead.active or lead.probability == 100:
+                continue
+            user, team = options["user"] or lead.user_id, options["team"] or lead.team_id
+            values = {"type": "opportunity", "date_conversion": self.env.cr.now()}
+            if not lead.stage_id:
+                if team.id not in stages:
+                    stages[team.id] = self._stage_find(team_id=team.id).id
+                values["stage_id"] = stages[team.id]
+            groups[tuple(sorted(values.items())), user.id, team.id] |= lead
+        with scoped(lead_pipeline_converting_ids=frozenset(self.ids)):
+            for (values, user_id, team_id), leads in groups.items():
+                self._lead_pipeline_quiet(leads).write(dict(values))
+                if user_id or team_id:
+                    leads.with_context(
+                        mail_auto_subscribe_no_notify=True
+                    )._handle_salesmen_assignment(
+                        user_ids=[user_id] if user_id else False, team_id=team_id
+                    )
+
+    @api.model
+    def _lead_pipeline_quiet(self, records):
+        """``records`` for the conversion's own writes: no tracking message,
+        creation log or assignment e-mail record by record (nothing is sent
+        at conversion); the conversion logs its own notes, in batch."""
+        records = records.with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_auto_subscribe_no_notify=True
+        )
+        if records._name == "res.partner":
+            # defaults of fields not stored (Invoicing's report choice) are
+            # computed record by record: once for the batch here
+            computed = [
+                fname
+                for fname, field in records._fields.items()
+                if not field.store and callable(field.default) and not field.compute
+            ]
+            defaults = records.default_get(computed) if computed else {}
+            records = records.with_context(
+                **{f"default_{fname}": value for fname, value in defaults.items()}
             )
+        return records
+
+    def _lead_pipeline_prefetch_inverses(self, fnames):
+        """Read, for all the leads at once, the records that depend on
+        ``fnames`` (their contacts, status history, visitors...): each write
+        of the conversion would otherwise read them lead by lead to
+        invalidate what depends on them."""
+        tree = self.pool.get_trigger_tree([self._fields[fname] for fname in fnames])
+        inverses = set()
+        for key in tree:
+            if key is None or key.comodel_name != self._name:
+                continue
+            for fname, field in self._fields.items():
+                if field.comodel_name != key.model_name:
+                    continue
+                if (field.type == "one2many" and field.inverse_name == key.name) or (
+                    field.type == "many2many"
+                    and key.type == "many2many"
+                    and field.relation == key.relation
+                ):
+                    inverses.add(fname)
+        if inverses:
+            self.fetch(sorted(inverses))
+
+    def _lead_pipeline_follow_customers(self, partners):
+        """The salesperson follows the customers the conversion created, as
+        Odoo's auto-subscription would, in one INSERT."""
+        by_target = defaultdict(list)
+        for partner in partners.filtered("user_id"):
+            by_target[partner.user_id.id, False].append(partner.id)
+        if by_target:
+            mail_bulk.insert_auto_followers(partners, by_target)
+
+    def _lead_pipeline_link_partners(self, converted_rows, created_rows):
+        """Record which partners each lead was converted into, and which of
+        them the conversion created: (lead id, partner id) rows, one INSERT
+        per relation for the batch."""
+        for table, rows, fname in (
+            (
+                "lead_pipeline_lead_converted_partner_rel",
+                converted_rows,
+                "lead_converted_partner_ids",
+            ),
+            ("lead_pipeline_lead_created_partner_rel", created_rows, "lead_created_partner_ids"),
+        ):
+            if not rows:
+                continue
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO %s (lead_id, partner_id)
+                    SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING
+                    """,
+                    SQL.identifier(table),
+                    [lead_id for lead_id, _partner in rows],
+                    [partner_id for _lead, partner_id in rows],
+                )
+            )
+            self.invalidate_recordset([fname])
+
+    def _lead_pipeline_convert_tags(self, company_by_lead, contacts_by_lead, target_by_lead):
+        """The lead's tags become contact tags of the same name; the customer
+        gets the tag of the relationship sought (supplier, reseller, partner,
+        competitor)."""
+        names = set(self.tag_ids.mapped("name"))
+        Category, Partner = self.env["res.partner.category"], self.env["res.partner"]
+        by_partner = defaultdict(set)
+        for lead in self:
+            xmlid = RELATIONSHIP_CATEGORIES.get(lead.lead_relationship)
+            category = xmlid and self.env.ref(xmlid, raise_if_not_found=False)
+            if category and target_by_lead.get(lead.id):
+                by_partner[target_by_lead[lead.id]].add(category.id)
+        categories = {}
+        if names:
+            categories = {c.name: c for c in Category.search([("name", "in", list(names))])}
+            missing = [name for name in names if name not in categories]
+            for category in Category.create([{"name": name} for name in missing]):
+                categories[category.name] = category
+        for lead in self.filtered("tag_ids"):
+            partners = company_by_lead.get(lead.id, Partner) | contacts_by_lead[lead.id]
             for partner in partners:
                 by_partner[partner] |= {categories[name].id for name in lead.tag_ids.mapped("name")}
-        for partner, category_ids in by_partner.items():
-            partner.category_id = [(4, category_id) for category_id in category_ids]
+        rows = [
+            (partner.id, category_id)
+            for partner, category_ids in by_partner.items()
+            for category_id in category_ids
+        ]
+        if rows:
+            # one INSERT for the batch: the ORM writes tags partner by partner
+            Partner = self.env["res.partner"]
+            Partner.flush_model(["category_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                    SELECT * FROM unnest(%s::int[], %s::int[])
+                    ON CONFLICT DO NOTHING
+                    """,
+                    [partner_id for partner_id, _category in rows],
+                    [category_id for _partner, category_id in rows],
+                )
+            )
+            Partner.browse({partner_id for partner_id, _category in rows}).invalidate_recordset(
+                ["category_id"]
+            )
+        suppliers = Partner.union(
+            *(
+                target_by_lead[lead.id]
+                for lead in self
+                if lead.lead_relationship == "supplier" and target_by_lead.get(lead.id)
+            )
+        )
+        if "supplier_rank" in Partner and suppliers:
+            # linked customers too: the new ones got it at creation
+            suppliers.filtered(lambda partner: not partner.supplier_rank).write(
+                {"supplier_rank": 1}
+            )
 
     def _lead_pipeline_convert_statuses(self):
         by_status = defaultdict(self.browse)
+        first_of_type = {
+            lead_type: lead_type._first_status("converted") for lead_type in self.lead_type_id
+        }
         for lead in self:
-            status = lead.lead_type_id._first_status("converted")
+            status = first_of_type.get(lead.lead_type_id)
             if status:
                 by_status[status] |= lead
         for status, status_leads in by_status.items():
             internal_write(
-                status_leads, {"lead_status_id": status.id}, force_status=True, converting=True
+                self._lead_pipeline_quiet(status_leads),
+                {"lead_status_id": status.id},
+                force_status=True,
+                converting=True,
             )
 
-    def _lead_pipeline_convert_history(self, company_by_lead, contacts_by_lead, options):
-        """The request, notes and planned activities stay reachable from the
-        customer: a note on it with the original request, and the planned
+    def _lead_pipeline_convert_history(self, target_by_lead, options):
+        """The lead's history goes to its customer's card: its notes, e-mails,
+        done activities and attachments copied oldest first (the lead keeps
+        its own), a note with the original request, and the planned
         activities of leads that do not go on as opportunities."""
         Partner = self.env["res.partner"]
+        mail_bulk.copy_history(
+            self.env,
+            self._name,
+            [
+                (lead.id, target_by_lead[lead.id].id, lead.id)
+                for lead in self
+                if target_by_lead.get(lead.id)
+            ],
+        )
+        # the leads' own chatter says what they became (tracking is off for
+        # the conversion's writes: one note per lead, one statement)
+        mail_bulk.insert_notes(
+            self,
+            {
+                lead.id: escape(
+                    self.env._(
+                        "Converted into %(customers)s.",
+                        customers=", ".join(lead.lead_converted_partner_ids.mapped("display_name"))
+                        or "-",
+                    )
+                )
+                for lead in self
+            },
+        )
         bodies = {}
         for lead in self:
-            customer = company_by_lead.get(lead.id, Partner) or contacts_by_lead[lead.id][:1]
+            customer = target_by_lead.get(lead.id, Partner)
             if not customer:
                 continue
             request = lead._lead_pipeline_original_request()
@@ -577,7 +890,7 @@ class CrmLead(models.Model):
             # one write per customer and lead
             activities_by_customer = defaultdict(self.env["mail.activity"].sudo().browse)
             for lead in self:
-                customer = company_by_lead.get(lead.id, Partner) or contacts_by_lead[lead.id][:1]
+                customer = target_by_lead.get(lead.id, Partner)
                 if customer:
                     activities_by_customer[customer.id, lead.id] |= lead.activity_ids.sudo()
             partner_model = self.env["ir.model"]._get_id("res.partner")

@@ -54,6 +54,7 @@ class CrmLead(models.Model):
                 ).from_status_id
                 or lead.lead_type_id._get_default_status()
             )
+            linked = lead.sudo().lead_converted_partner_ids - created
             lead._lead_pipeline_take_back_activities(created)
             internal_write(
                 lead,
@@ -70,6 +71,7 @@ class CrmLead(models.Model):
                 force_status=True,
             )
             deleted, archived, kept = lead._lead_pipeline_remove_partners(created)
+            lead._lead_pipeline_remove_history_copies(linked)
             lead._message_log(
                 body=self.env._(
                     "Conversion undone: back to status %(status)s. Customers deleted: "
@@ -82,6 +84,27 @@ class CrmLead(models.Model):
                 )
             )
         return True
+
+    def _lead_pipeline_remove_history_copies(self, partners):
+        """The history the conversion copied onto customers it only linked
+        (which stay) leaves with the conversion: its messages and
+        attachments. The customers it created took theirs along."""
+        self.ensure_one()
+        if not partners:
+            return
+        origin = [
+            ("model", "=", "res.partner"),
+            ("res_id", "in", partners.ids),
+            ("lead_pipeline_origin_lead_id", "=", self.id),
+        ]
+        self.env["mail.message"].sudo().search(origin).unlink()
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("lead_pipeline_origin_lead_id", "=", self.id),
+            ]
+        ).unlink()
 
     def _lead_pipeline_take_back_activities(self, partners):
         """The planned activities the conversion moved to its customers come

@@ -18,6 +18,17 @@ class LeadPipelineReport(models.Model):
 
     lead_id = fields.Many2one("crm.lead", readonly=True)
     lead_type_id = fields.Many2one("lead_pipeline.lead.type", readonly=True)
+    market = fields.Selection(
+        selection=lambda self: self.env["lead_pipeline.lead.type"]._fields["market"].selection,
+        readonly=True,
+    )
+    relationship = fields.Selection(
+        selection=lambda self: (
+            self.env["lead_pipeline.lead.type"]._fields["relationship"].selection
+        ),
+        string="Relationship Sought",
+        readonly=True,
+    )
     lead_status_id = fields.Many2one("lead_pipeline.status", readonly=True)
     status_category = fields.Selection(CATEGORIES, readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)
@@ -49,6 +60,7 @@ class LeadPipelineReport(models.Model):
         return SQL(
             """
             SELECT lead.id, lead.id AS lead_id, lead.lead_type_id, lead.lead_status_id,
+                   lead.lead_market AS market, lead.lead_relationship AS relationship,
                    lead.lead_status_category AS status_category,
                    lead.source_id, lead.medium_id, lead.campaign_id, lead.user_id,
                    lead.team_id, lead.company_id, lead.country_id, lead.lost_reason_id,

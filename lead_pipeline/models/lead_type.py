@@ -88,6 +88,14 @@ class LeadType(models.Model):
         domain="[('share', '=', False)]",
         help="Told when a lead of this type overstays a status and its team has no leader.",
     )
+    field_map_ids = fields.One2many(
+        "lead_pipeline.lead.type.field.map",
+        "type_id",
+        string="Fields Carried at Conversion",
+        help="Lead fields copied into customer fields of another name at conversion. "
+        "Fields of the same name and a fitting type (custom x_ fields included) "
+        "travel without a line.",
+    )
     lead_ids = fields.One2many("crm.lead", "lead_type_id", string="Leads")
     lead_count = fields.Integer(compute="_compute_lead_counts")
     lead_count_new = fields.Integer(compute="_compute_lead_counts")

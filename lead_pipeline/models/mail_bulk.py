@@ -19,6 +19,10 @@ function                           mirrors (Odoo 18.0)
                                    (``_message_auto_subscribe_followers`` and
                                    the team's followers through
                                    ``_get_auto_subscription_subtypes``)
+``copy_history``                   ``mail.message.copy`` and
+                                   ``ir.attachment.copy`` (same stored file),
+                                   for a conversion's history: no
+                                   notification, no follower
 =================================  ============================================
 """
 
@@ -27,6 +31,11 @@ from collections import defaultdict
 from odoo import fields
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
+
+# the history a conversion copies: notes, logged and received e-mails, and
+# done activities (kept by Odoo as messages with an activity type); tracking
+# and system notifications describe the lead, not the customer
+HISTORY_TYPES = ("comment", "email", "email_outgoing")
 
 
 def insert_notes(records, bodies):
@@ -169,3 +178,110 @@ def mark_conversion_messages(env, lead_by_partner):
         )
     )
     env["mail.message"].invalidate_model(["lead_pipeline_origin_lead_id"])
+
+
+def _copied_columns(model, overridden):
+    """The stored columns of ``model`` that a copy takes as they are."""
+    return [
+        fname
+        for fname, field in model._fields.items()
+        if field.store and field.column_type and fname != "id" and fname not in overridden
+    ]
+
+
+def copy_history(env, source_model, targets):
+    """Copy the history of records of ``source_model`` onto partners, oldest
+    first, authors and dates kept: ``targets`` is a list of (source id,
+    partner id, origin lead id). Attachments are copied as new rows on the
+    partner pointing at the same stored file (same ``store_fname`` and
+    checksum), and each copied message is linked to the copies of its
+    attachments. The copies are marked as the conversion's own (origin lead),
+    get a Message-Id of their own (a reply to the lead's e-mail still goes to
+    the lead), and notify no one: no notification, mail or follower. One
+    statement for the whole batch."""
+    if not targets:
+        return
+    Message, Attachment = env["mail.message"], env["ir.attachment"]
+    Message.flush_model()
+    Attachment.flush_model()
+    message_columns = _copied_columns(
+        Message,
+        {"model", "res_id", "message_id", "parent_id", "record_name", "record_company_id",
+         "record_alias_domain_id", "lead_pipeline_origin_lead_id", "pinned_at"},
+    )  # fmt: skip
+    attachment_columns = _copied_columns(
+        Attachment, {"res_model", "res_id", "access_token", "lead_pipeline_origin_lead_id"}
+    )
+
+    def columns(names, alias=None):
+        return SQL(", ").join(
+            SQL.identifier(alias, name) if alias else SQL.identifier(name) for name in names
+        )
+
+    stamp = generate_tracking_message_id("lead-history")  # <stamp-lead-history@host>
+    env.cr.execute(
+        SQL(
+            """
+            WITH targets AS (
+                SELECT * FROM unnest(%(sources)s::int[], %(partners)s::int[], %(leads)s::int[])
+                    AS t(source_id, partner_id, lead_id)
+            ), src_msg AS MATERIALIZED (
+                SELECT message.id AS old_id, t.partner_id, t.lead_id
+                  FROM targets t
+                  JOIN mail_message message
+                    ON message.model = %(model)s AND message.res_id = t.source_id
+                 WHERE message.message_type IN %(types)s
+                    OR message.mail_activity_type_id IS NOT NULL
+                 ORDER BY message.date, message.id, t.partner_id
+            ), new_msg AS MATERIALIZED (
+                SELECT old_id, partner_id, lead_id, nextval('mail_message_id_seq') AS new_id
+                  FROM src_msg
+            ), src_att AS MATERIALIZED (
+                SELECT attachment.id AS old_id, t.partner_id, t.lead_id
+                  FROM targets t
+                  JOIN ir_attachment attachment
+                    ON attachment.res_model = %(model)s AND attachment.res_id = t.source_id
+                   AND attachment.res_field IS NULL
+                 ORDER BY attachment.id, t.partner_id
+            ), new_att AS MATERIALIZED (
+                SELECT old_id, partner_id, lead_id, nextval('ir_attachment_id_seq') AS new_id
+                  FROM src_att
+            ), ins_att AS (
+                INSERT INTO ir_attachment
+                       (id, res_model, res_id, lead_pipeline_origin_lead_id, %(att_columns)s)
+                SELECT new_att.new_id, 'res.partner', new_att.partner_id, new_att.lead_id,
+                       %(att_source_columns)s
+                  FROM new_att JOIN ir_attachment src ON src.id = new_att.old_id
+            ), ins_msg AS (
+                INSERT INTO mail_message
+                       (id, model, res_id, message_id, lead_pipeline_origin_lead_id,
+                        %(msg_columns)s)
+                SELECT new_msg.new_id, 'res.partner', new_msg.partner_id,
+                       '<' || new_msg.new_id || '.' || substr(%(stamp)s, 2),
+                       new_msg.lead_id, %(msg_source_columns)s
+                  FROM new_msg JOIN mail_message src ON src.id = new_msg.old_id
+            )
+            INSERT INTO message_attachment_rel (message_id, attachment_id)
+            SELECT new_msg.new_id, new_att.new_id
+              FROM new_msg
+              JOIN message_attachment_rel rel ON rel.message_id = new_msg.old_id
+              JOIN new_att ON new_att.old_id = rel.attachment_id
+                          AND new_att.partner_id = new_msg.partner_id
+            """,
+            sources=[source_id for source_id, _partner, _lead in targets],
+            partners=[partner_id for _source, partner_id, _lead in targets],
+            leads=[lead_id for _source, _partner, lead_id in targets],
+            model=source_model,
+            types=HISTORY_TYPES,
+            att_columns=columns(attachment_columns),
+            att_source_columns=columns(attachment_columns, "src"),
+            msg_columns=columns(message_columns),
+            msg_source_columns=columns(message_columns, "src"),
+            stamp=stamp,
+        )
+    )
+    Message.invalidate_model()
+    Attachment.invalidate_model()
+    env["res.partner"].browse(
+        [partner_id for _source, partner_id, _lead in targets]
+    ).invalidate_recordset(["message_ids"])

@@ -17,6 +17,20 @@ class ResPartner(models.Model):
         help="The lead this customer was converted from: its request, notes, "
         "history, source, medium and campaign.",
     )
+    lead_pipeline_market = fields.Selection(
+        related="lead_pipeline_origin_lead_id.lead_market",
+        string="Market",
+        store=True,
+        readonly=True,
+        help="The market of the lead this customer was converted from.",
+    )
+    lead_pipeline_relationship = fields.Selection(
+        related="lead_pipeline_origin_lead_id.lead_relationship",
+        string="Relationship Sought",
+        store=True,
+        readonly=True,
+        help="The relationship sought by the lead this customer was converted from.",
+    )
 
     @api.depends("vat", "email", "phone", "mobile", "name", "is_company", "country_id")
     def _compute_match_keys(self):
