@@ -425,17 +425,23 @@ class CrmLead(models.Model):
         leads = Lead.union(*(line["lead"] for line in lines))
         if not leads:
             raise UserError(self.env._("There is no lead to convert."))
+        named = Partner.union(
+            *(line["partner"] | line["customer"] for line in lines),
+            *(line["partner"] for line in contact_lines),
+        )
+        # existing customers the user may not change are linked, never marked
+        # (relationship tags, supplier rank, the lead's tags)
+        options["unmarkable_ids"] = frozenset((named - named._filtered_access("write")).ids)
         with self.env.cr.savepoint():
             leads._lead_pipeline_lock_for_conversion()
+            self.env["lead_pipeline.lead.contact"].union(
+                *(line["contact"] for line in contact_lines)
+            ).check_access("read")
             leads._lead_pipeline_check_conversion(lines, contact_lines, options)
             converter = leads
             if leads._lead_pipeline_converts_leads_only():
                 # Leads Only users create no customers of their own: once the
                 # checks passed, the conversion runs with the rights it needs
-                named = Partner.union(
-                    *(line["partner"] | line["customer"] for line in lines),
-                    *(line["partner"] for line in contact_lines),
-                )
                 named.check_access("read")  # links only to customers they may see
                 converter = leads.sudo()
                 lines, contact_lines, options = _sudo_values(lines, contact_lines, options)
@@ -501,7 +507,25 @@ class CrmLead(models.Model):
                         lead=lead.display_name,
                     )
                 )
+        if options["user"].share:
+            errors.append(
+                self.env._(
+                    "%(user)s is not an internal user: opportunities go to salespeople.",
+                    user=options["user"].name,
+                )
+            )
         for contact_line in contact_lines:
+            if (
+                contact_line["lead"] not in self
+                or contact_line["contact"].lead_id != (contact_line["lead"])
+            ):
+                errors.append(
+                    self.env._(
+                        "%(contact)s is not a contact person of a lead being converted.",
+                        contact=contact_line["contact"].name or "-",
+                    )
+                )
+                continue
             if contact_line["action"] == "link" and not contact_line["partner"]:
                 errors.append(
                     self.env._(
@@ -639,7 +663,9 @@ class CrmLead(models.Model):
                 },
                 converting=True,
             )
-        self._lead_pipeline_convert_tags(company_by_lead, contacts_by_lead, target_by_lead)
+        self._lead_pipeline_convert_tags(
+            company_by_lead, contacts_by_lead, target_by_lead, options.get("unmarkable_ids", ())
+        )
         self._lead_pipeline_convert_statuses()
         self._lead_pipeline_convert_history(target_by_lead, options)
         mail_bulk.mark_conversion_messages(
@@ -761,10 +787,13 @@ class CrmLead(models.Model):
             )
             self.invalidate_recordset([fname])
 
-    def _lead_pipeline_convert_tags(self, company_by_lead, contacts_by_lead, target_by_lead):
+    def _lead_pipeline_convert_tags(
+        self, company_by_lead, contacts_by_lead, target_by_lead, unmarkable_ids=()
+    ):
         """The lead's tags become contact tags of the same name; the customer
         gets the tag of the relationship sought (supplier, reseller, partner,
-        competitor)."""
+        competitor). Existing customers the converting user may not change
+        (``unmarkable_ids``) are linked as they are."""
         names = set(self.tag_ids.mapped("name"))
         Category, Partner = self.env["res.partner.category"], self.env["res.partner"]
         by_partner = defaultdict(set)
@@ -786,6 +815,7 @@ class CrmLead(models.Model):
         rows = [
             (partner.id, category_id)
             for partner, category_ids in by_partner.items()
+            if partner.id not in unmarkable_ids
             for category_id in category_ids
         ]
         if rows:
@@ -810,7 +840,9 @@ class CrmLead(models.Model):
             *(
                 target_by_lead[lead.id]
                 for lead in self
-                if lead.lead_relationship == "supplier" and target_by_lead.get(lead.id)
+                if lead.lead_relationship == "supplier"
+                and target_by_lead.get(lead.id)
+                and target_by_lead[lead.id].id not in unmarkable_ids
             )
         )
         if "supplier_rank" in Partner and suppliers:
