@@ -5,6 +5,8 @@ screenshot without names; `--list` names them). Needs Playwright's Python
 package and Debian's chromium (no browser download); Playwright may live in a
 virtualenv of its own, as the script does not import Odoo."""
 
+import base64
+import json
 import sys
 from pathlib import Path
 
@@ -79,6 +81,110 @@ def shoot_quick_entry(page, base):
     page.click(".modal .btn-secondary:has-text('Cancel')")
 
 
+def call(page, base, model, method, args, **kwargs):
+    """A JSON-RPC call in the browser's session, as the web client makes it."""
+    payload = {"model": model, "method": method, "args": args, "kwargs": kwargs}
+    response = page.request.post(
+        f"{base}/web/dataset/call_kw/{model}/{method}",
+        data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": payload}),
+        headers={"Content-Type": "application/json"},
+    )
+    result = response.json()
+    if "error" in result:
+        raise RuntimeError(result["error"]["data"]["message"])
+    return result["result"]
+
+
+def shoot_customer_chatter(page, base):
+    """The customer's chatter after conversion: the lead's note with its
+    attachment and its done call, carried over oldest first. A qualified demo
+    lead gets that history first, then is converted with the convert form's
+    proposal."""
+    lead_ids = call(
+        page,
+        base,
+        "crm.lead",
+        "search",
+        [
+            [
+                ("name", "=", "Partnership proposal"),
+                ("partner_name", "=", "Baltic Timber Ltd"),
+                ("type", "=", "lead"),
+                ("lead_status_id.category", "=", "qualified"),
+            ]
+        ],
+        limit=1,
+    )
+    if not lead_ids:
+        sys.exit("customer_chatter: the qualified demo lead of Baltic Timber is gone (converted?)")
+    lead_id = lead_ids[0]
+    uid = call(page, base, "res.users", "search", [[("login", "=", "admin")]])[0]
+    model_id = call(page, base, "ir.model", "search", [[("model", "=", "crm.lead")]])[0]
+    call_type = call(page, base, "mail.activity.type", "search", [[("category", "=", "phonecall")]])
+    activity = call(
+        page,
+        base,
+        "mail.activity",
+        "create",
+        [
+            {
+                "res_model_id": model_id,
+                "res_id": lead_id,
+                "activity_type_id": call_type[0] if call_type else False,
+                "summary": "Volumes for next season",
+                "user_id": uid,
+            }
+        ],
+    )
+    call(
+        page,
+        base,
+        "mail.activity",
+        "action_feedback",
+        [[activity]],
+        feedback="Eva confirms they want to resell our licences in Slovakia from March.",
+    )
+    attachment = call(
+        page,
+        base,
+        "ir.attachment",
+        "create",
+        [
+            {
+                "name": "licence_requirements.txt",
+                "mimetype": "text/plain",
+                "datas": base64.b64encode(
+                    b"Reseller terms: 20 % margin, support in Slovak"
+                ).decode(),
+                "res_model": "crm.lead",
+                "res_id": lead_id,
+            }
+        ],
+    )
+    call(
+        page,
+        base,
+        "crm.lead",
+        "message_post",
+        [[lead_id]],
+        body="Their conditions for the partnership offer, as sent after the call.",
+        message_type="comment",
+        subtype_xmlid="mail.mt_note",
+        attachment_ids=[attachment],
+    )
+    context = {"active_model": "crm.lead", "active_ids": [lead_id]}
+    wizard = call(page, base, "lead_pipeline.convert.wizard", "create", [{}], context=context)
+    call(page, base, "lead_pipeline.convert.wizard", "action_convert", [[wizard]], context=context)
+    partner = call(page, base, "crm.lead", "read", [[lead_id], ["partner_id"]])[0]["partner_id"]
+    company = call(page, base, "res.partner", "read", [[partner[0]], ["commercial_partner_id"]])
+    page.set_viewport_size({"width": 1920, "height": 1000})  # the chatter beside the form
+    page.goto(f"{base}/odoo/contacts/{company[0]['commercial_partner_id'][0]}")
+    page.wait_for_selector(".o-mail-Message:has-text('partnership offer')")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / "customer_chatter.png"))
+    page.set_viewport_size({"width": 1400, "height": 820})
+
+
 SHOTS = {
     **{
         name: (lambda page, base, args=(name, path, ready): shoot_page(page, base, *args))
@@ -87,6 +193,7 @@ SHOTS = {
     "lead_form": shoot_lead_form,
     "hot_prospects": shoot_hot_prospects,
     "quick_entry": shoot_quick_entry,
+    "customer_chatter": shoot_customer_chatter,
 }
 
 
