@@ -284,15 +284,21 @@ class CrmLead(models.Model):
     def _lead_pipeline_check_opportunity_allowed(self):
         """A competitor is watched, not sold to: its lead never becomes an
         opportunity."""
+        refusal = self._lead_pipeline_opportunity_refusal()
+        if refusal:
+            raise UserError(refusal)
+
+    def _lead_pipeline_opportunity_refusal(self):
+        """The message refusing an opportunity for competitor-watch leads of
+        ``self``, or ``None`` when none is watched."""
         watched = self.filtered(lambda lead: lead.lead_relationship == "competitor")
-        if watched:
-            raise UserError(
-                self.env._(
-                    "Competitor watch leads become a competitor company, never an "
-                    "opportunity: %(leads)s",
-                    leads=", ".join(watched.mapped("display_name")),
-                )
-            )
+        if not watched:
+            return None
+        return self.env._(
+            "Competitor watch leads become a competitor company, never an "
+            "opportunity: %(leads)s",
+            leads=", ".join(watched.mapped("display_name")),
+        )
 
     # ------------------------------------------------------------
     # CONVERSION: proposal, checks, customers, history
@@ -462,16 +468,9 @@ class CrmLead(models.Model):
         """Refuse the whole conversion, naming every problem, in one error."""
         errors = []
         enforce = options["enforce_status"]
-        if options["create_opportunity"]:
-            watched = self.filtered(lambda lead: lead.lead_relationship == "competitor")
-            if watched:
-                errors.append(
-                    self.env._(
-                        "Competitor watch leads become a competitor company, never an "
-                        "opportunity: %(leads)s",
-                        leads=", ".join(watched.mapped("display_name")),
-                    )
-                )
+        refusal = options["create_opportunity"] and self._lead_pipeline_opportunity_refusal()
+        if refusal:
+            errors.append(refusal)
         for line in lines if options["link_customers"] else []:
             lead = line["lead"]
             if enforce and not lead.lead_can_convert:
