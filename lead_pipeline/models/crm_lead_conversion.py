@@ -295,8 +295,7 @@ class CrmLead(models.Model):
         if not watched:
             return None
         return self.env._(
-            "Competitor watch leads become a competitor company, never an "
-            "opportunity: %(leads)s",
+            "Competitor watch leads become a competitor company, never an opportunity: %(leads)s",
             leads=", ".join(watched.mapped("display_name")),
         )
 
