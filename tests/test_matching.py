@@ -1,4 +1,4 @@
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from odoo.addons.lead_pipeline.logic.matching import (
     email_company_domain,
@@ -103,3 +103,28 @@ class TestMatchingEngine(LeadPipelineCase):
         matches = self.env["lead_pipeline.matcher"]._find_open_leads(rows)
         self.assertEqual(matches[0][2][0], lead)
         self.assertIsNone(matches[1], "disqualified leads are not open")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestPhoneKeys(TransactionCase):
+    """Phone keys are parsed once per worker and reused, but never across
+    countries for a national number."""
+
+    def test_phone_keys_per_country_and_international_once(self):
+        from odoo.addons.lead_pipeline.models import match_mixin
+
+        Partner = self.env["res.partner"]
+        slovakia, poland = self.env.ref("base.sk"), self.env.ref("base.pl")
+
+        def key(phone, country):
+            return Partner._match_keys_from(phone=phone, country=country)["match_phone"]
+
+        self.assertEqual(key("0905 123 456", slovakia), "+421905123456")
+        self.assertEqual(key("+421 905 123 456", poland), "+421905123456")
+        self.assertEqual(key("512 345 678", poland), "+48512345678")
+        self.assertEqual(key("512 345 678", slovakia), "+421512345678")
+        self.assertFalse(key("0905 123 456", poland), "not a Polish number")
+        self.assertFalse(key("12", slovakia))
+        # a key is its own key, whatever the country it is met with
+        self.assertEqual(match_mixin._PHONE_KEYS[("+421905123456", None, None)], "+421905123456")
+        self.assertEqual(key("+421905123456", poland), "+421905123456")

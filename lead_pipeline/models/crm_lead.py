@@ -46,7 +46,6 @@ class CrmLead(models.Model):
         readonly=False,
         precompute=True,
         group_expand="_read_group_lead_status_ids",
-        domain="[('id', 'in', lead_allowed_status_ids)]",
     )
     lead_status_category = fields.Selection(
         related="lead_status_id.category", store=True, string="Status Category"
@@ -103,12 +102,16 @@ class CrmLead(models.Model):
 
     @api.depends("lead_status_id", "lead_type_id")
     def _compute_lead_allowed_status_ids(self):
+        # from the cached pipelines: no query per form or card
+        by_type, allowed_next = self.env["lead_pipeline.lead.type"]._pipeline_map()
         for lead in self:
-            statuses = lead.lead_type_id.status_ids
-            current = lead.lead_status_id
-            if current.allowed_next_ids:
-                statuses = statuses & current.allowed_next_ids
-            lead.lead_allowed_status_ids = statuses | current
+            current = lead.lead_status_id._origin.id
+            statuses = by_type.get(lead.lead_type_id._origin.id, ((), ()))[0]
+            if allowed_next.get(current):
+                statuses = [status for status in statuses if status in allowed_next[current]]
+            lead.lead_allowed_status_ids = self.env["lead_pipeline.status"].browse(
+                [*statuses, *([current] if current and current not in statuses else [])]
+            )
 
     def _compute_lead_stale(self):
         # the kanban reads only its own columns: fetch just what the domain

@@ -65,12 +65,15 @@ class CrmLead(models.Model):
 
     @api.depends("lead_status_id", "lead_type_id", "lead_converted_date", "type", "active")
     def _compute_lead_can_convert(self):
+        # from the cached pipelines: no query per form or card
+        by_type = self.env["lead_pipeline.lead.type"]._pipeline_map()[0]
         for lead in self:
             lead.lead_can_convert = bool(
                 lead.type == "lead"
                 and lead.active
                 and not lead.lead_converted_date
-                and lead.lead_status_id in lead.lead_type_id._get_convert_statuses()
+                and lead.lead_status_id._origin.id
+                in by_type.get(lead.lead_type_id._origin.id, ((), ()))[1]
             )
 
     def _lead_check_converted_read_only(self, vals):

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.http import request
 from odoo.tools import (
+    SQL,
     email_normalize,
     parse_contact_from_email,
 )
@@ -12,7 +13,8 @@ from odoo.tools import (
 from ..controllers.rpc import EXTERNAL_API_CALL
 from ..logic.intake import PUBLIC_CHANNELS, decide, public_action
 from ..logic.matching import KEY_ORDER, group_rows
-from .internal import current_channel, intake_channel, internal_write, scoped, scoped_value
+from .internal import current_channel, intake_channel, scoped, scoped_value
+from .match_mixin import phone_e164
 from .utm_source import CHANNEL_SOURCES
 
 #: the web client's calls that save a lead a person typed in
@@ -228,13 +230,26 @@ class CrmLead(models.Model):
         """Link in-batch duplicates to the first lead of their group and give
         the owners of the existing records an activity, in batch."""
         leads = list(self)
-        by_first = {}
-        for index, (kind, record, _reason) in flags.items():
-            if kind == "batch":
-                by_first.setdefault(leads[record], self.browse())
-                by_first[leads[record]] |= leads[index]
-        for first, duplicates in by_first.items():
-            internal_write(duplicates, {"lead_duplicate_of_id": first.id}, sync=True)
+        pairs = [
+            (leads[index].id, leads[record].id)
+            for index, (kind, record, _reason) in flags.items()
+            if kind == "batch"
+        ]
+        if pairs:
+            # the leads were just created in this transaction, and nothing
+            # computes from this bookkeeping field: one UPDATE for the batch,
+            # not one write per group of duplicates
+            duplicate_ids, first_ids = zip(*pairs, strict=True)
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE crm_lead SET lead_duplicate_of_id = batch.first_id
+                         FROM unnest(%s::int[], %s::int[]) AS batch(id, first_id)
+                        WHERE crm_lead.id = batch.id""",
+                    list(duplicate_ids),
+                    list(first_ids),
+                )
+            )
+            self.browse(duplicate_ids).invalidate_recordset(["lead_duplicate_of_id"])
         targets = self.env["crm.lead"]
         partners = self.env["res.partner"]
         notes = {}
@@ -407,7 +422,7 @@ class CrmLead(models.Model):
             for fname in ("phone", "mobile"):
                 value = cell(row, fname)
                 if value:
-                    formatted = self._phone_format(number=value, country=country)
+                    formatted = phone_e164(value, country)
                     if formatted:
                         row[column[fname]] = formatted
             candidates.append(index)

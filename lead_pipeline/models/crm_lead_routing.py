@@ -148,6 +148,14 @@ class CrmLead(models.Model):
             },
         }
 
+    def action_lead_pipeline_open_routing_log(self):
+        """Why the lead went where it went: its routing log."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lead_pipeline.routing_log_action")
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
     @api.model
     def _cron_route_unassigned(self):
         leads = self.search(

@@ -33,6 +33,16 @@ class CrmLead(models.Model):
         for lead in self:
             lead.lead_status_change_count = len(lead.lead_status_history_ids)
 
+    def action_lead_pipeline_open_status_history(self):
+        """The lead's moves from status to status, with the time spent in each."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lead_pipeline.status_history_action"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
     def _lead_status_write(self, vals, force=False):
         """Write ``vals`` checking status moves (unless ``force``: merging,
         conversion and its undo are not a user moving a lead along), keeping

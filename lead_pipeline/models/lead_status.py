@@ -151,6 +151,20 @@ class LeadStatus(models.Model):
         for status in self:
             status.lead_count = counts.get(status, 0)
 
+    # the pipelines are cached (lead type's ``_pipeline_map``)
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):
         used = self.env["crm.lead"].sudo().with_context(active_test=False)

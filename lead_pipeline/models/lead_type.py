@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from .lead_status import CATEGORIES
@@ -204,6 +204,33 @@ class LeadType(models.Model):
         self.ensure_one()
         return self.status_ids.filtered(lambda s: s.category == category).sorted()[:1]
 
+    @api.model
+    @tools.ormcache()
+    def _pipeline_map(self):
+        """The pipelines as the lead form and cards need them, read once per
+        worker until a type or a status changes (their ``create``, ``write``
+        and ``unlink`` clear the cache): ({type id: (its active status ids,
+        the ids it converts from)}, {status id: its allowed next ids})."""
+        types = self.sudo().search([("active", "in", [True, False])])
+        by_type = {
+            lead_type.id: (
+                tuple(lead_type.status_ids.ids),
+                tuple(lead_type._get_convert_statuses().ids),
+            )
+            for lead_type in types
+        }
+        statuses = self.env["lead_pipeline.status"].sudo().search([("active", "in", [True, False])])
+        return by_type, {status.id: tuple(status.allowed_next_ids.ids) for status in statuses}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     def _get_convert_statuses(self):
         self.ensure_one()
         return self.convert_status_ids or self.status_ids.filtered(
@@ -244,6 +271,7 @@ class LeadType(models.Model):
         return action
 
     def write(self, vals):
+        self.env.registry.clear_cache()
         res = super().write(vals)
         if "qualification_framework" in vals:
             self._qualification_sync_leads()

@@ -1,8 +1,67 @@
+from functools import lru_cache
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
+
+from odoo.addons.phone_validation.tools import phone_validation
 
 from ..logic.matching import KEY_ORDER, first_match, normalize_company_name, normalize_vat
 from ..logic.transitions import OPEN_CATEGORIES
+
+#: E.164 keys of phone numbers already parsed in this worker process:
+#: {(number, country code, phone code): key or False}
+_PHONE_KEYS = {}
+_PHONE_KEYS_MAX = 50000
+
+
+def _phone_key(number, country_code, phone_code):
+    """``number`` in E.164 for a country, or False. Parsing a phone number is
+    the costliest step of matching, and one import batch meets the same
+    number in its row check, its intake decisions and the stored keys of the
+    lead and its contact: parsed once per worker process, not five times. A
+    number already international does not depend on the country, and a key
+    is its own key."""
+    if not number:
+        return False
+    if isinstance(number, str) and number.startswith("+"):
+        country_code = phone_code = None
+    cache_key = (number, country_code, phone_code)
+    if cache_key in _PHONE_KEYS:
+        return _PHONE_KEYS[cache_key]
+    try:
+        key = phone_validation.phone_format(
+            number, country_code, phone_code, force_format="E164", raise_exception=True
+        )
+    except UserError:
+        key = False
+    key = key if key and key.startswith("+") else False
+    if len(_PHONE_KEYS) >= _PHONE_KEYS_MAX:
+        _PHONE_KEYS.clear()
+    _PHONE_KEYS[cache_key] = key
+    if key:
+        _PHONE_KEYS[key, None, None] = key
+    return key
+
+
+_email_key = lru_cache(maxsize=16384)(email_normalize)
+_name_key = lru_cache(maxsize=16384)(normalize_company_name)
+
+
+def _keys_of(raw, country_code, phone_code):
+    """The keys of raw (VAT, e-mail, phone, company name) values."""
+    vat, email, phone, company_name = raw
+    return (
+        normalize_vat(vat) or False,
+        (_email_key(email) if isinstance(email, str) else email_normalize(email)) or False,
+        _phone_key(phone, country_code, phone_code),
+        (_name_key(company_name) if isinstance(company_name, str) else False) or False,
+    )
+
+
+def phone_e164(number, country):
+    """``number`` in E.164 (for ``country``, a res.country), or False."""
+    return _phone_key(number, country.code or None, country.phone_code or None)
 
 
 class MatchMixin(models.AbstractModel):
@@ -36,17 +95,14 @@ class MatchMixin(models.AbstractModel):
     def _match_keys_from(self, vat=None, email=None, phone=None, company_name=None, country=None):
         """The keys of one record from its raw values."""
         country = country or self.env.company.country_id
-        phone_key = False
-        if phone:
-            phone_key = self._phone_format(number=phone, country=country, force_format="E164")
-            if not phone_key or not phone_key.startswith("+"):
-                phone_key = False
-        return {
-            "match_vat": normalize_vat(vat) or False,
-            "match_email": email_normalize(email) or False,
-            "match_phone": phone_key,
-            "match_name": normalize_company_name(company_name) or False,
-        }
+        keys = _keys_of(
+            (vat or None, email or None, phone or None, company_name or None),
+            country.code or None,
+            country.phone_code or None,
+        )
+        return dict(
+            zip(("match_vat", "match_email", "match_phone", "match_name"), keys, strict=True)
+        )
 
     def _match_keys(self):
         """Plain key dicts of the records, as the matcher takes them."""

@@ -90,12 +90,13 @@ registry.category("web_tour.tours").add("lead_pipeline_routing_rule", {
             trigger: ".o_form_saved .o_field_widget[name=user_id]:contains('Tour Router'), .o_form_saved .o_field_widget[name=user_id] input:value('Tour Router')",
         },
         {
-            trigger: ".o_notebook .nav-link:contains('Routing')",
+            content: "the Routing button opens the lead's routing log",
+            trigger: "button[name=action_lead_pipeline_open_routing_log]",
             run: "click",
         },
         {
             content: "and the explanation says why",
-            trigger: ".o_field_widget[name=lead_routing_log_ids] td:contains('Routed by rule Tour Rule to Tour Router')",
+            trigger: ".o_list_view td:contains('Routed by rule Tour Rule to Tour Router')",
         },
     ],
 });
