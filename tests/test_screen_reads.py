@@ -125,6 +125,16 @@ class TestPipelineReads(LeadPipelineCase):
             self.status_test_new | self.status_test_ready | self.status_test_won,
         )
 
+    def test_pipelines_cached_alike_whoever_reads_first(self):
+        self.status_test_lost.active = False
+        self.status_test_new.allowed_next_ids = False
+        lead = self._lead(self.status_test_new)
+        self.env.registry.clear_cache()
+        pipeline = self.test_statuses - self.status_test_lost
+        # the first reader, in a context that shows archived records
+        self.assertEqual(lead.with_context(active_test=False).lead_allowed_status_ids, pipeline)
+        self.assertEqual(self._fresh(lead).lead_allowed_status_ids, pipeline)
+
     def test_convert_button_follows_the_types_convertible_statuses(self):
         lead = self._lead(self.status_test_ready)
         self.assertTrue(lead.lead_can_convert, "qualified statuses convert by default")

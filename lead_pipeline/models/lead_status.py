@@ -3,6 +3,11 @@ from odoo.exceptions import UserError
 
 from ..logic.transitions import StatusInfo
 
+#: what the lead types' cached pipelines read of a status
+STATUS_PIPELINE_FIELDS = frozenset(
+    {"active", "sequence", "category", "allowed_next_ids", "type_ids", "company_id"}
+)
+
 CATEGORIES = [
     ("new", "New"),
     ("working", "Working"),
@@ -154,16 +159,20 @@ class LeadStatus(models.Model):
     # the pipelines are cached (lead type's ``_pipeline_map``)
     @api.model_create_multi
     def create(self, vals_list):
+        records = super().create(vals_list)
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return records
 
     def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
+        res = super().write(vals)
+        if STATUS_PIPELINE_FIELDS & set(vals):
+            self.env.registry.clear_cache()
+        return res
 
     def unlink(self):
+        res = super().unlink()
         self.env.registry.clear_cache()
-        return super().unlink()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):

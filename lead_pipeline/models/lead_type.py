@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 from .lead_status import CATEGORIES
 from .qualification_criterion import FRAMEWORKS
 
+#: what the cached pipelines (``_pipeline_map``) are made of
+PIPELINE_FIELDS = frozenset({"active", "status_ids", "convert_status_ids", "company_id"})
+
 
 class LeadType(models.Model):
     """A kind of lead (B2B prospect, reseller, supplier...).
@@ -211,7 +214,8 @@ class LeadType(models.Model):
         worker until a type or a status changes (their ``create``, ``write``
         and ``unlink`` clear the cache): ({type id: (its active status ids,
         the ids it converts from)}, {status id: its allowed next ids})."""
-        types = self.sudo().search([("active", "in", [True, False])])
+        # whoever fills the cache: archived statuses never in a pipeline
+        types = self.sudo().with_context(active_test=True).search([("active", "in", [True, False])])
         by_type = {
             lead_type.id: (
                 tuple(lead_type.status_ids.ids),
@@ -219,17 +223,24 @@ class LeadType(models.Model):
             )
             for lead_type in types
         }
-        statuses = self.env["lead_pipeline.status"].sudo().search([("active", "in", [True, False])])
+        statuses = (
+            self.env["lead_pipeline.status"]
+            .sudo()
+            .with_context(active_test=True)
+            .search([("active", "in", [True, False])])
+        )
         return by_type, {status.id: tuple(status.allowed_next_ids.ids) for status in statuses}
 
     @api.model_create_multi
     def create(self, vals_list):
+        records = super().create(vals_list)
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return records
 
     def unlink(self):
+        res = super().unlink()
         self.env.registry.clear_cache()
-        return super().unlink()
+        return res
 
     def _get_convert_statuses(self):
         self.ensure_one()
@@ -271,8 +282,9 @@ class LeadType(models.Model):
         return action
 
     def write(self, vals):
-        self.env.registry.clear_cache()
         res = super().write(vals)
+        if PIPELINE_FIELDS & set(vals):
+            self.env.registry.clear_cache()
         if "qualification_framework" in vals:
             self._qualification_sync_leads()
         return res

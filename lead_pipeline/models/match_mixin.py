@@ -13,6 +13,9 @@ from ..logic.transitions import OPEN_CATEGORIES
 #: {(number, country code, phone code): key or False}
 _PHONE_KEYS = {}
 _PHONE_KEYS_MAX = 50000
+#: longer values are normalised but not cached
+CACHED_LENGTH = 64
+_MISSING = object()
 
 
 def _phone_key(number, country_code, phone_code):
@@ -27,8 +30,9 @@ def _phone_key(number, country_code, phone_code):
     if isinstance(number, str) and number.startswith("+"):
         country_code = phone_code = None
     cache_key = (number, country_code, phone_code)
-    if cache_key in _PHONE_KEYS:
-        return _PHONE_KEYS[cache_key]
+    key = _PHONE_KEYS.get(cache_key, _MISSING)
+    if key is not _MISSING:
+        return key
     try:
         key = phone_validation.phone_format(
             number, country_code, phone_code, force_format="E164", raise_exception=True
@@ -36,6 +40,8 @@ def _phone_key(number, country_code, phone_code):
     except UserError:
         key = False
     key = key if key and key.startswith("+") else False
+    if not isinstance(number, str) or len(number) > CACHED_LENGTH:
+        return key  # junk a web form was sent: parsed, never kept
     if len(_PHONE_KEYS) >= _PHONE_KEYS_MAX:
         _PHONE_KEYS.clear()
     _PHONE_KEYS[cache_key] = key
@@ -48,14 +54,23 @@ _email_key = lru_cache(maxsize=16384)(email_normalize)
 _name_key = lru_cache(maxsize=16384)(normalize_company_name)
 
 
+def _cacheable(value):
+    return isinstance(value, str) and len(value) <= CACHED_LENGTH * 4
+
+
 def _keys_of(raw, country_code, phone_code):
     """The keys of raw (VAT, e-mail, phone, company name) values."""
     vat, email, phone, company_name = raw
     return (
         normalize_vat(vat) or False,
-        (_email_key(email) if isinstance(email, str) else email_normalize(email)) or False,
+        (_email_key(email) if _cacheable(email) else email_normalize(email)) or False,
         _phone_key(phone, country_code, phone_code),
-        (_name_key(company_name) if isinstance(company_name, str) else False) or False,
+        (
+            _name_key(company_name)
+            if _cacheable(company_name)
+            else isinstance(company_name, str) and normalize_company_name(company_name)
+        )
+        or False,
     )
 
 
