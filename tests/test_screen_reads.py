@@ -2,6 +2,7 @@
 columns they need: the web client fetches the view's own columns, and a
 badge must not pull every column of 40 or 80 cards in a second query."""
 
+from odoo import tools
 from odoo.tests import tagged
 
 from .common import LeadPipelineCase
@@ -192,3 +193,16 @@ class TestPipelineReads(LeadPipelineCase):
         # the list does not read the allowed statuses of its 80 rows
         list_arch = self.Lead.get_views([(False, "list")])["views"]["list"]["arch"]
         self.assertNotIn("lead_allowed_status_ids", list_arch)
+
+    def test_overview_counts_have_their_index(self):
+        """The Lead Types overview counts every lead by type and status
+        category: an index holds all it reads."""
+        self.assertTrue(
+            tools.index_exists(self.env.cr, "crm_lead_lead_pipeline_type_category_index")
+        )
+        self._lead(self.status_test_new)
+        self._lead(self.status_test_call)
+        self.lead_type.invalidate_recordset()
+        self.assertEqual(self.lead_type.lead_count_new, 1)
+        self.assertEqual(self.lead_type.lead_count_working, 1)
+        self.assertEqual(self.lead_type.lead_count, 2)
