@@ -141,7 +141,7 @@ class CrmLead(models.Model):
         ]
 
     def init(self):
-        super().init()
+        res = super().init()
         # the Lead Types overview counts all leads by type and status
         # category: an index-only scan, not a read of the whole table
         tools.create_index(
@@ -151,6 +151,7 @@ class CrmLead(models.Model):
             ["lead_type_id", "lead_status_category", "company_id"],
             where="type = 'lead'",
         )
+        return res
 
     @api.model
     def _read_group_lead_status_ids(self, statuses, domain):
