@@ -50,6 +50,29 @@ class TestConversion(ConversionCase):
         self.assertEqual(lead.type, "lead")
         self.assertIn("Need 40 trucks tracked", company.message_ids[0].body)
 
+    def test_customers_button_counts_and_opens_what_the_lead_became(self):
+        lead = self._qualified()
+        self.env["lead_pipeline.lead.contact"].create(
+            {"lead_id": lead.id, "name": "Second Person", "email": "second@tatra.example"}
+        )
+        self.assertEqual(lead.lead_converted_partner_count, 0)
+        self._wizard(lead, user=self.user_salesman).action_convert()
+        lead.invalidate_recordset()
+        self.assertEqual(lead.lead_converted_partner_count, 3, "the company and two contacts")
+        action = lead.with_user(self.user_salesman).action_lead_pipeline_open_converted_partners()
+        self.assertEqual(action["res_model"], "res.partner")
+        partners = self.Partner.with_user(self.user_salesman).search(action["domain"])
+        self.assertEqual(partners, lead.lead_converted_partner_ids)
+        # one customer: its form at once
+        single = self._qualified(prefix="single")
+        single.partner_name = False
+        self._wizard(single).action_convert()
+        action = single.with_user(self.user_salesman).action_lead_pipeline_open_converted_partners()
+        self.assertEqual(action["res_id"], single.partner_id.id)
+        arch = self.env["crm.lead"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("action_lead_pipeline_open_converted_partners", arch)
+        self.assertNotIn("lead_converted_partner_ids", arch, "no many2many read per form")
+
     def test_person_lead_gives_person_only(self):
         lead = self._qualified()
         lead.partner_name = False

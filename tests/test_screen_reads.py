@@ -206,3 +206,44 @@ class TestPipelineReads(LeadPipelineCase):
         self.assertEqual(self.lead_type.lead_count_new, 1)
         self.assertEqual(self.lead_type.lead_count_working, 1)
         self.assertEqual(self.lead_type.lead_count, 2)
+
+    def test_type_and_status_names_cached_and_current(self):
+        lead = self._lead(self.status_test_call)
+        spec = {
+            "lead_type_id": {"fields": {"display_name": {}}},
+            "lead_status_id": {"fields": {"display_name": {}}},
+        }
+
+        def form(record, names=True):
+            self.env.invalidate_all()
+            record = self.Lead.with_user(self.user_salesman).browse(record.id)
+            record.fetch(["lead_type_id", "lead_status_id"])
+            before = self.env.cr.sql_log_count
+            values = record.web_read(spec if names else {key: {} for key in spec})[0]
+            if not names:
+                return self.env.cr.sql_log_count - before, ()
+            return self.env.cr.sql_log_count - before, (
+                values["lead_type_id"]["display_name"],
+                values["lead_status_id"]["display_name"],
+            )
+
+        form(lead)
+        ids_only = form(lead, names=False)[0]
+        self.assertEqual(
+            form(lead), (ids_only, ("Test Prospect", "Called")), "no query for the names"
+        )
+        # renamed, archived, translated: shown at once
+        self.status_test_call.name = "Phoned"
+        self.lead_type.name = "Trial Prospect"
+        self.assertEqual(form(lead)[1], ("Trial Prospect", "Phoned"))
+        self.status_test_call.active = False
+        self.assertEqual(form(lead)[1], ("Trial Prospect", "Phoned"))
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.status_test_call.update_field_translations("name", {"fr_FR": "Appelé"})
+        self.env.invalidate_all()
+        self.assertEqual(self.status_test_call.with_context(lang="fr_FR").display_name, "Appelé")
+        self.assertEqual(self.status_test_call.with_context(lang="en_US").display_name, "Phoned")
+        # a record being edited in a form shows what is typed
+        draft = self.Status.new({"name": "Draft"}, origin=self.status_test_new)
+        self.assertEqual(draft.display_name, "Draft")
+        self.assertEqual(self.Status.new({"name": "Brand new"}).display_name, "Brand new")

@@ -1,4 +1,5 @@
 from . import match_mixin
+from . import cached_mixin
 from . import lead_status
 from . import lead_type
 from . import lead_type_field_map

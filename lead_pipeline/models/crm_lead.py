@@ -56,8 +56,12 @@ class CrmLead(models.Model):
         copy=False,
         readonly=True,
     )
+    # the cached pipelines hold active statuses only (and the current one,
+    # archived or not): no need to read ``active`` again on every form
     lead_allowed_status_ids = fields.Many2many(
-        "lead_pipeline.status", compute="_compute_lead_allowed_status_ids"
+        "lead_pipeline.status",
+        compute="_compute_lead_allowed_status_ids",
+        context={"active_test": False},
     )
     vat = fields.Char(string="Tax ID", help="Tax number of the prospect company.", tracking=True)
     lead_stale = fields.Boolean(
@@ -192,6 +196,8 @@ class CrmLead(models.Model):
                 ]
             )
         leads._lead_qualification_sync()
+        if not (flags.get("sync") or flags.get("bookkeeping")):
+            leads._lead_status_check_entered()
         leads._lead_pipeline_route_created(vals_list)
         return leads
 

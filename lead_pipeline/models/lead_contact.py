@@ -25,7 +25,9 @@ class LeadContact(models.Model):
     _name = "lead_pipeline.lead.contact"
     _inherit = ["lead_pipeline.match.mixin"]
     _description = "Lead Contact Person"
-    _order = "lead_id, primary desc, sequence, id"
+    # no many2one in the order: a lead form reads its contacts without
+    # joining the leads (the Contact Persons list orders by lead itself)
+    _order = "primary desc, sequence, id"
 
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)

@@ -25,8 +25,11 @@ class LeadStatus(models.Model):
     """
 
     _name = "lead_pipeline.status"
+    _inherit = ["lead_pipeline.cached.mixin"]
     _description = "Lead Status"
     _order = "sequence, id"
+    # the pipelines (lead type's ``_pipeline_map``) and names are cached
+    _lead_pipeline_cached_fields = STATUS_PIPELINE_FIELDS | {"name"}
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -155,24 +158,6 @@ class LeadStatus(models.Model):
         )
         for status in self:
             status.lead_count = counts.get(status, 0)
-
-    # the pipelines are cached (lead type's ``_pipeline_map``)
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return records
-
-    def write(self, vals):
-        res = super().write(vals)
-        if STATUS_PIPELINE_FIELDS & set(vals):
-            self.env.registry.clear_cache()
-        return res
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()
-        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):

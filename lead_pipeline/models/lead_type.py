@@ -16,9 +16,11 @@ class LeadType(models.Model):
     """
 
     _name = "lead_pipeline.lead.type"
+    _inherit = ["lead_pipeline.cached.mixin"]
     _description = "Lead Type"
     _order = "sequence, id"
     _check_company_auto = True
+    _lead_pipeline_cached_fields = PIPELINE_FIELDS | {"name"}
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(
@@ -231,17 +233,6 @@ class LeadType(models.Model):
         )
         return by_type, {status.id: tuple(status.allowed_next_ids.ids) for status in statuses}
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return records
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()
-        return res
-
     def _get_convert_statuses(self):
         self.ensure_one()
         return self.convert_status_ids or self.status_ids.filtered(
@@ -283,8 +274,6 @@ class LeadType(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if PIPELINE_FIELDS & set(vals):
-            self.env.registry.clear_cache()
         if "qualification_framework" in vals:
             self._qualification_sync_leads()
         return res
