@@ -12,6 +12,7 @@ SAMPLES = {
     "lead_converted_date": "2026-01-01 10:00:00",
     "lead_converted_by_id": "user",
     "lead_converted_partner_ids": "partners",
+    "lead_converted_partner_count": 5,
     "lead_created_partner_ids": "partners",
     "lead_duplicate_of_id": "lead",
     "lead_duplicate_partner_id": "partner",

@@ -90,6 +90,50 @@ class TestStatusChosenAtCreate(LeadPipelineCase):
         self.assertRegex(str(caught.exception), r"1 lead\(s\) cannot move to status Ready")
         self.assertFalse(self._created())
 
+    def test_created_disqualified_is_archived_as_a_move_does(self):
+        lead = self.Lead.create([self._vals(0, lead_status_id=self.status_test_lost.id)])
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.lead_status_id, self.status_test_lost)
+
+    def test_changing_type_keeps_a_status_only_when_it_may_be_entered(self):
+        # a status shared by two pipelines, free in one and demanding in the other
+        strict = self.Status.create(
+            {
+                "name": "Vetted",
+                "category": "working",
+                "required_field_ids": [
+                    (6, 0, self.env.ref("lead_pipeline.field_crm_lead__vat").ids)
+                ],
+            }
+        )
+        other = self.Type.create(
+            {
+                "name": "Strict Prospect",
+                "code": "STRICT",
+                "status_ids": [(6, 0, (self.status_test_new | strict | self.status_test_won).ids)],
+                "default_status_id": self.status_test_new.id,
+            }
+        )
+        self.lead_type.status_ids = [(4, strict.id)]
+        self.lead_type.default_status_id = strict
+        lead = self.Lead.create([self._vals(0)])
+        self.assertEqual(lead.lead_status_id, strict, "the type's default: entered freely")
+        with self.assertRaises(ValidationError) as caught:
+            lead.with_user(self.user_manager).write({"lead_type_id": other.id})
+        self.assertIn("to enter status Vetted", str(caught.exception))
+        lead.write({"lead_type_id": other.id, "vat": "SK2020000015"})
+        self.assertEqual((lead.lead_type_id, lead.lead_status_id), (other, strict))
+
+    def test_opportunity_turned_lead_checked_in_its_status(self):
+        opportunity = self.Lead.create(
+            [self._vals(0, type="opportunity", lead_status_id=self.status_test_ready.id)]
+        )
+        with self.assertRaises(ValidationError) as caught:
+            opportunity.write({"type": "lead"})
+        self.assertIn("to enter status Ready", str(caught.exception))
+        opportunity.write({"type": "lead", "partner_name": "Now Complete a.s."})
+        self.assertEqual(opportunity.type, "lead")
+
     def test_check_costs_no_query_per_lead(self):
         def count(status, start, n=100):
             vals = [self._vals(start + idx, lead_status_id=status.id) for idx in range(n)]

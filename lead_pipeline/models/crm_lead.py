@@ -210,6 +210,7 @@ class CrmLead(models.Model):
             "lead_converted_date",
             "lead_converted_by_id",
             "lead_converted_partner_ids",
+            "lead_converted_partner_count",
             "lead_created_partner_ids",
             "lead_duplicate_of_id",
             "lead_duplicate_partner_id",
@@ -351,6 +352,14 @@ class CrmLead(models.Model):
             self._lead_pipeline_check_bookkeeping(set(vals))
         if not flags.get("converting"):
             self._lead_check_converted_read_only(vals)
+        # a record becoming a lead, or a lead changing type, may keep a status
+        # it never entered in that pipeline: checked below as if entered
+        entering = self.browse()
+        if not (flags.get("force_status") or flags.get("converting")):
+            if vals.get("type") == "lead":
+                entering = self.filtered(lambda lead: lead.type != "lead")
+            if "lead_type_id" in vals:
+                entering = self
         if STATUS_KEYS & vals.keys():
             if "lead_qualification_ids" in vals:
                 # the form saves answers and the status it enters in one write:
@@ -364,6 +373,8 @@ class CrmLead(models.Model):
             self._lead_contact_sync_from_lead()
         if "lead_type_id" in vals:
             self._lead_qualification_sync()
+        if entering:
+            entering._lead_status_check_entered()
         if "type" in vals and self._lead_pipeline_converts_leads_only():
             # record rules are checked before a write: a Leads Only user must
             # not turn a lead into an opportunity they could not see

@@ -820,7 +820,8 @@ class CrmLead(models.Model):
                     """
                     UPDATE crm_lead SET lead_converted_partner_count = (
                         SELECT count(*) FROM lead_pipeline_lead_converted_partner_rel rel
-                         WHERE rel.lead_id = crm_lead.id)
+                          JOIN res_partner partner ON partner.id = rel.partner_id
+                         WHERE rel.lead_id = crm_lead.id AND partner.active)
                      WHERE id = ANY(%s)
                     """,
                     sorted({lead_id for lead_id, _partner in converted_rows}),

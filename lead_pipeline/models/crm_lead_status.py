@@ -111,11 +111,12 @@ class CrmLead(models.Model):
 
     def _lead_status_check_entered(self):
         """A lead created in a status of the client's choosing (a column of
-        the kanban, an import's or the API's status) enters it as a move
-        would: part of its type's pipeline, the status's required fields
-        filled and its qualification met. Its type's default status, which
-        a lead gets when given none, is entered freely. All or nothing: one
-        refused lead refuses the batch."""
+        the kanban, an import's or the API's status), or keeping its status
+        when it changes type or becomes a lead, enters it as a move would:
+        part of its type's pipeline, the status's required fields filled and
+        its qualification met; a disqualified status archives it. Its type's
+        default status, which a lead gets when given none, is entered
+        freely. All or nothing: one refused lead refuses the batch."""
         leads = self.filtered(lambda lead: lead.type == "lead" and lead.lead_status_id)
         defaults = {lead_type: lead_type._get_default_status() for lead_type in leads.lead_type_id}
         by_target = defaultdict(self.browse)
@@ -124,6 +125,12 @@ class CrmLead(models.Model):
                 by_target[lead.lead_status_id] |= lead
         for target, chosen in by_target.items():
             chosen._lead_check_status_move(target, {})
+        # entering a disqualified status archives the lead, as a move does
+        lost = leads.filtered(
+            lambda lead: lead.active and lead.lead_status_category == "disqualified"
+        )
+        if lost:
+            internal_write(lost, {"active": False}, sync=True)
 
     def _lead_status_before_disqualified(self):
         """Status each lead had before it was disqualified (from its history),
