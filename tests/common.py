@@ -2,6 +2,7 @@
 the scaffolding of tests where two workers race on real, committed cursors."""
 
 import threading
+import xmlrpc.client
 from contextlib import contextmanager
 
 from odoo import api
@@ -56,6 +57,23 @@ def run_in_parallel(work, count=2, timeout=60):
         thread.start()
     for thread in threads:
         thread.join(timeout)
+
+
+class SalespersonRpc:
+    """XML-RPC calls as the salesperson ``lp_salesman`` (for HttpCase tests):
+    the server reads the committed database, not the test's cache."""
+
+    def _rpc(self, model, method, args, context=None, kwargs=None):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        models = xmlrpc.client.ServerProxy(f"{self.xmlrpc_url}object", allow_none=True)
+        try:
+            return models.execute_kw(
+                self.env.cr.dbname, self.user_salesman.id, "lp_salesman", model, method, args,
+                {**(kwargs or {}), "context": context or {}},
+            )  # fmt: skip
+        except xmlrpc.client.Fault as fault:
+            return ("refused", fault.faultString)
 
 
 class LeadPipelineCase(TransactionCase):

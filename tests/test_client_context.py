@@ -8,14 +8,13 @@ plausible value, ends exactly as the same call without it.
 """
 
 import re
-import xmlrpc.client
 from pathlib import Path
 
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.lead_pipeline.models.internal import internal_write
 
-from .common import LeadPipelineCase
+from .common import LeadPipelineCase, SalespersonRpc
 
 ROOT = Path(__file__).resolve().parent.parent
 #: keys the addon's code reads, and why a client sending them gains nothing
@@ -63,22 +62,9 @@ class TestContextKeysScanned(LeadPipelineCase):
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
-class TestClientContextOverRpc(LeadPipelineCase, HttpCase):
+class TestClientContextOverRpc(SalespersonRpc, LeadPipelineCase, HttpCase):
     """Each act runs as a salesperson over XML-RPC, once without any key, then
     with each key at a truthy and at a plausible value: same outcome."""
-
-    def _rpc(self, model, method, args, context=None, kwargs=None):
-        # the server reads the database, not this test's cache
-        self.env.flush_all()
-        self.env.invalidate_all()
-        models = xmlrpc.client.ServerProxy(f"{self.xmlrpc_url}object", allow_none=True)
-        try:
-            return models.execute_kw(
-                self.env.cr.dbname, self.user_salesman.id, "lp_salesman", model, method, args,
-                {**(kwargs or {}), "context": context or {}},
-            )  # fmt: skip
-        except xmlrpc.client.Fault as fault:
-            return ("refused", fault.faultString.splitlines()[-1][:60])
 
     def _lead(self, **values):
         return self.Lead.create(

@@ -3,12 +3,10 @@ import's or the API's status) enters it as a move would: the status belongs
 to the lead's type, its required fields are filled and, when it asks for
 it, the qualification is met. The type's default status is entered freely."""
 
-import xmlrpc.client
-
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
-from .common import LeadPipelineCase
+from .common import LeadPipelineCase, SalespersonRpc
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -149,21 +147,9 @@ class TestStatusChosenAtCreate(LeadPipelineCase):
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
-class TestStatusChosenOverRpc(LeadPipelineCase, HttpCase):
+class TestStatusChosenOverRpc(SalespersonRpc, LeadPipelineCase, HttpCase):
     """As a salesperson, over XML-RPC with committed data, and over the
     import dialog's ``load``."""
-
-    def _rpc(self, model, method, args, kwargs=None):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        models = xmlrpc.client.ServerProxy(f"{self.xmlrpc_url}object", allow_none=True)
-        try:
-            return models.execute_kw(
-                self.env.cr.dbname, self.user_salesman.id, "lp_salesman", model, method, args,
-                kwargs or {},
-            )  # fmt: skip
-        except xmlrpc.client.Fault as fault:
-            return ("refused", fault.faultString)
 
     def test_salesperson_cannot_create_a_lead_straight_into_qualified(self):
         vals = {
