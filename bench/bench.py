@@ -355,13 +355,25 @@ def routing_lead_values(refs, offset, count):
 
 
 def vacuum(side):
-    """VACUUM ANALYZE the lead tables, outside any transaction."""
+    """VACUUM ANALYZE the lead tables, outside any transaction, as a database
+    in use has them after autovacuum. A transaction still open elsewhere (an
+    autovacuum worker's) can keep VACUUM from marking the rows just written
+    visible to all, which leaves index-only scans reading the table: then
+    try again, a few times."""
     with side.registry.cursor() as cr:
         cr.commit()
         cr._cnx.autocommit = True  # pylint: disable=protected-access
         try:
             for table in ("crm_lead", "mail_message", "mail_followers"):
-                cr.execute(f"VACUUM ANALYZE {table}")
+                for _attempt in range(5):
+                    cr.execute(f"VACUUM ANALYZE {table}")
+                    cr.execute(
+                        "SELECT relallvisible >= 0.9 * relpages FROM pg_class WHERE relname = %s",
+                        [table],
+                    )
+                    if cr.fetchone()[0]:
+                        break
+                    time.sleep(1)
         finally:
             cr._cnx.autocommit = False  # pylint: disable=protected-access
 

@@ -189,7 +189,7 @@ class TestPipelineReads(LeadPipelineCase):
         ]["arch"]
         self.assertIn("action_lead_pipeline_open_status_history", arch)
         self.assertIn("action_lead_pipeline_open_routing_log", arch)
-        self.assertIn("lead_allowed_status_ids", arch)
+        self.assertIn("reachable_from_id", arch)
         # the list does not read the allowed statuses of its 80 rows
         list_arch = self.Lead.get_views([(False, "list")])["views"]["list"]["arch"]
         self.assertNotIn("lead_allowed_status_ids", list_arch)

@@ -1,3 +1,7 @@
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
 from odoo.tests import HttpCase, tagged
 
 
@@ -285,3 +289,38 @@ class TestConvertPersonTour(HttpCase):
         note = person.message_ids.filtered(lambda m: "Wants a quote for her flat" in m.body)
         self.assertEqual(note.author_id, salesman.partner_id)
         self.assertEqual(note.attachment_ids.name, "floorplan.txt")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestDeadlineTour(HttpCase):
+    def test_salesperson_sees_overdue_deadline_and_allowed_moves_in_form(self):
+        """The form draws overdue and the allowed moves from the values it
+        reads, without the computed fields (lead_overdue,
+        lead_allowed_status_ids): checked in the browser."""
+        salesman = make_salesman(self.env, "deadline_salesman", "Deadline Salesman")
+        lead_type, (new, called, qualified, _won) = make_pipeline(
+            self.env, "Deadline", "DEADLINE", {}, sequence=-5
+        )
+        called.write(
+            {
+                "deadline_duration": 2,
+                "deadline_unit": "days",
+                "allowed_next_ids": [(6, 0, qualified.ids)],
+            }
+        )
+        values = {"type": "lead", "lead_type_id": lead_type.id, "user_id": salesman.id}
+        with freeze_time(datetime.now() - timedelta(days=10)):
+            late = self.env["crm.lead"].create({"name": "Late Lead", **values})
+            late.lead_status_id = called
+        timely = self.env["crm.lead"].create({"name": "Timely Lead", **values})
+        timely.lead_status_id = called
+        self.assertTrue(late.lead_overdue)
+        self.assertFalse(timely.lead_overdue)
+        self.assertEqual(late.lead_allowed_status_ids, called | qualified)
+        self.assertNotIn(new, late.lead_allowed_status_ids)
+        for lead, tour in ((late, "overdue"), (timely, "in_time")):
+            self.start_tour(
+                f"/odoo/action-lead_pipeline.crm_lead_action_pipeline/{lead.id}",
+                f"lead_pipeline_deadline_{tour}",
+                login="deadline_salesman",
+            )

@@ -44,6 +44,9 @@ class CrmLead(models.Model):
     lead_reminded = fields.Boolean(readonly=True, copy=False)
     lead_escalated = fields.Boolean(readonly=True, copy=False)
 
+    def _lead_form_line_fields(self):
+        return [*super()._lead_form_line_fields(), "lead_qualification_ids"]
+
     @api.depends("lead_qualification_ids.state")
     def _compute_lead_qualification_score(self):
         for lead in self:
@@ -97,7 +100,7 @@ class CrmLead(models.Model):
     def _compute_lead_overdue(self):
         # a kanban or list reads only its own columns: fetch just these two,
         # not every column of the leads (one narrow query per screen)
-        self.fetch(["lead_deadline", "lead_status_category"])
+        self._lead_fetch_missing(["lead_deadline", "lead_status_category"])
         now = fields.Datetime.now()
         for lead in self:
             lead.lead_overdue = bool(

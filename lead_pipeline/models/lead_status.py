@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..logic.transitions import StatusInfo
 
@@ -77,6 +78,14 @@ class LeadStatus(models.Model):
         string="Allowed Next Statuses",
         help="Statuses a lead may move to from this one. Empty: any status.",
     )
+    reachable_from_id = fields.Many2one(
+        "lead_pipeline.status",
+        compute="_compute_reachable_from_id",
+        search="_search_reachable_from_id",
+        help="Technical: search the statuses a lead may move to from a status "
+        "(its allowed next ones, or any when it names none), as the lead "
+        "form's status bar does.",
+    )
     require_qualification = fields.Boolean(
         string="All Criteria Met",
         help="Leads enter this status only when every qualification criterion of "
@@ -145,6 +154,17 @@ class LeadStatus(models.Model):
                         fields=", ".join(wrong.mapped("field_description")),
                     )
                 )
+
+    def _compute_reachable_from_id(self):
+        self.reachable_from_id = False
+
+    def _search_reachable_from_id(self, operator, value):
+        # from the cached pipelines: the status bar's search costs no query
+        if operator != "=" or (value and not isinstance(value, int)):
+            raise UserError(self.env._("Unsupported search on statuses reachable from a status."))
+        allowed_next = self.env["lead_pipeline.lead.type"]._pipeline_map()[1]
+        next_ids = allowed_next.get(value) if value else None
+        return [("id", "in", next_ids)] if next_ids else expression.TRUE_DOMAIN
 
     def _compute_lead_count(self):
         counts = dict(
