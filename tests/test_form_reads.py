@@ -1,5 +1,5 @@
-"""What the lead form reads: its two lists of lines (contact persons,
-qualification) in one query, the status bar's allowed moves searched on the
+"""What the lead form reads: its lists (contact persons, qualification,
+tags) in one query, the status bar's allowed moves searched on the
 statuses when the bar is drawn, and overdue drawn from the deadline it shows;
 no computed field is read with every form for either."""
 
@@ -14,7 +14,9 @@ SPEC = {
     "name": {},
     "lead_contact_ids": {"fields": {"name": {}, "primary": {}, "email": {}}, "limit": 40},
     "lead_qualification_ids": {"fields": {"name": {}, "state": {}}, "limit": 40},
+    "tag_ids": {"fields": {"display_name": {}, "color": {}}},
 }
+LISTS = ("lead_contact_ids", "lead_qualification_ids", "tag_ids")
 
 
 class FormLeads:
@@ -30,6 +32,7 @@ class FormLeads:
                 "user_id": user.id,
                 "contact_name": f"{name} Primary",
                 "email_from": f"{name.lower().replace(' ', '.')}@form.example",
+                "tag_ids": [(0, 0, {"name": f"{name} Tag B"}), (0, 0, {"name": f"{name} Tag A"})],
                 **values,
             }
         )
@@ -42,9 +45,9 @@ class FormLeads:
         return lead
 
     def _orm_lines(self, lead):
-        """The lines as the ORM reads a one2many, list by list."""
+        """The lines as the ORM reads each list, one by one."""
         self.env.invalidate_all()
-        return lead.lead_contact_ids.ids, lead.lead_qualification_ids.ids
+        return [lead[name].ids for name in LISTS]
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -63,9 +66,10 @@ class TestFormReads(FormLeads, LeadPipelineCase):
         return self.env.cr.sql_log_count - before, result
 
     def test_lines_as_the_orm_reads_them_in_one_query(self):
-        contacts, criteria = self._orm_lines(self.lead)
+        contacts, criteria, tags = self._orm_lines(self.lead)
         self.assertEqual(len(contacts), 3)
         self.assertEqual(len(criteria), 4)
+        self.assertEqual(len(tags), 2)
         lead = self.lead.with_user(self.user_salesman)
         [values] = lead.web_read(SPEC)
         self.assertEqual([line["id"] for line in values["lead_contact_ids"]], contacts)
@@ -75,15 +79,19 @@ class TestFormReads(FormLeads, LeadPipelineCase):
             "the primary first, then by sequence",
         )
         self.assertEqual([line["id"] for line in values["lead_qualification_ids"]], criteria)
-        # each list alone, then both: both cost one query less than read
-        # list by list (the lead's own row is read once either way)
-        contacts_only = {"lead_contact_ids": SPEC["lead_contact_ids"]}
-        criteria_only = {"lead_qualification_ids": SPEC["lead_qualification_ids"]}
-        for spec in (SPEC, contacts_only, criteria_only):  # warm the caches
+        self.assertEqual([tag["id"] for tag in values["tag_ids"]], tags)
+        self.assertEqual(
+            {tag["display_name"] for tag in values["tag_ids"]},
+            {"Form Lead Tag A", "Form Lead Tag B"},
+        )
+        # each list alone, then all three: together they share the lead's
+        # row and their lists' query, two queries fewer for each list added
+        alone_specs = [{name: SPEC[name]} for name in LISTS]
+        for spec in (SPEC, *alone_specs):  # warm the caches
             lead.web_read(spec)
-        both, _result = self._queries(lead, SPEC)
-        alone = self._queries(lead, contacts_only)[0] + self._queries(lead, criteria_only)[0]
-        self.assertEqual(both, alone - 2)
+        together = self._queries(lead, SPEC)[0]
+        alone = sum(self._queries(lead, spec)[0] for spec in alone_specs)
+        self.assertEqual(together, alone - 2 * (len(LISTS) - 1), (together, alone))
 
     def test_many_leads_read_list_by_list_with_the_same_result(self):
         others = self.Lead.browse(
@@ -167,10 +175,9 @@ class TestFormReadsOverRpc(FormLeads, SalespersonRpc, LeadPipelineCase, HttpCase
         self.lead_type.qualification_framework = "bant"
         mine = self._form_lead("Rpc Form Lead", self.user_salesman)
         theirs = self._form_lead("Rpc Other Lead", self.user_salesman_2)
-        contacts, criteria = self._orm_lines(mine)
+        expected = self._orm_lines(mine)
         [values] = self._rpc("crm.lead", "web_read", [[mine.id]], kwargs={"specification": SPEC})
-        self.assertEqual([line["id"] for line in values["lead_contact_ids"]], contacts)
-        self.assertEqual([line["id"] for line in values["lead_qualification_ids"]], criteria)
+        self.assertEqual([[line["id"] for line in values[name]] for name in LISTS], expected)
         refused = self._rpc("crm.lead", "web_read", [[theirs.id]], kwargs={"specification": SPEC})
         self.assertIsInstance(refused, tuple)
         self.assertIn("doesn't have 'read' access", refused[1])

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -25,7 +25,9 @@ class TestTimeOffCountsAsAway(RoutingCase):
         cls.anna.lead_pipeline_substitute_id = cls.boris
 
     def _leave(self):
+        # a working day: a time off on a weekend is refused (no working hours)
         today = datetime.now().date()
+        today += timedelta(days=max(0, 7 - today.weekday()) if today.weekday() >= 5 else 0)
         return (
             self.env["hr.leave"]
             .with_context(leave_skip_state_check=True)
@@ -43,7 +45,7 @@ class TestTimeOffCountsAsAway(RoutingCase):
         return self.Absence.search([("user_id", "=", self.anna.id)])
 
     def _during(self, absence):
-        """The middle of the absence: today's time off covers today's working
+        """The middle of the absence: a day's time off covers its working
         hours, which may not have begun (or have ended) when the test runs."""
         return freeze_time(absence.date_from + (absence.date_to - absence.date_from) / 2)
 

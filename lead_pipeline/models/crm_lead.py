@@ -126,40 +126,53 @@ class CrmLead(models.Model):
         if any(next(cache.get_missing_ids(self, self._fields[name]), None) for name in field_names):
             self.fetch(field_names)
 
-    def _lead_form_line_fields(self):
-        """The lists of lines the lead form shows (one2many fields); each
-        capability adds its own. See :meth:`web_read`."""
-        return []
-
     def web_read(self, specification):
-        # a form: its lists of lines in one query rather than one each
+        # a form: its lists (contact persons, qualification, tags) in one
+        # query rather than one each
         if len(self) == 1 and self.id:
-            self._lead_prefetch_lines(
-                [name for name in self._lead_form_line_fields() if name in specification]
-            )
+            self._lead_prefetch_x2many(specification)
         return super().web_read(specification)
 
-    def _lead_prefetch_lines(self, field_names):
-        """Put the lines of the one2many ``field_names`` of this lead in cache,
-        in one query: each list is searched as the ORM reads a one2many (the
-        lines' own record rules, archived lines included, in the lines'
-        order), each a subquery of its own."""
+    def _lead_prefetch_x2many(self, field_names):
+        """Put the stored one2many and many2many ``field_names`` of this lead
+        in cache in one query, a subquery each, built as the ORM's own reads
+        of these fields build theirs (``One2many.read``, ``Many2many.read``):
+        the lines' record rules, archived lines included, in their order."""
         cache = self.env.cache
         fields_ = [
-            self._fields[name]
+            field
             for name in field_names
-            if next(cache.get_missing_ids(self, self._fields[name]), None)
+            if (field := self._fields.get(name))
+            and field.type in ("one2many", "many2many")
+            and field.store
+            and field.is_accessible(self.env)
+            and next(cache.get_missing_ids(self, field), None)
         ]
         if len(fields_) < 2:
             return
         arrays = []
         for field in fields_:
             comodel = self.env[field.comodel_name].with_context(active_test=False, **field.context)
-            query = comodel._search(
-                [*field.get_domain_list(self), (field.inverse_name, "in", self.ids)],
-                order=comodel._order,
+            domain = field.get_domain_list(self)
+            if field.type == "one2many":
+                query = comodel._search(
+                    [*domain, (field.inverse_name, "in", self.ids)], order=comodel._order
+                )
+                arrays.append(SQL("ARRAY(%s)", query.select()))
+                continue
+            query = comodel._where_calc(domain)
+            comodel._apply_ir_rules(query, "read")
+            query.order = comodel._order_to_sql(comodel._order, query)
+            column1 = SQL.identifier(field.relation, field.column1)
+            column2 = SQL.identifier(field.relation, field.column2)
+            query.add_join(
+                "JOIN",
+                field.relation,
+                None,
+                SQL("%s = %s", column2, SQL.identifier(comodel._table, "id")),
             )
-            arrays.append(SQL("ARRAY(%s)", query.select()))
+            query.add_where(SQL("%s IN %s", column1, tuple(self.ids)))
+            arrays.append(SQL("ARRAY(%s)", query.select(column2)))
         [row] = self.env.execute_query(SQL("SELECT %s", SQL(", ").join(arrays)))
         for field, ids in zip(fields_, row, strict=True):
             cache.insert_missing(self, field, [tuple(ids)])

@@ -24,9 +24,6 @@ class CrmLead(models.Model):
         for lead in self:
             lead.lead_contact_count = len(lead.lead_contact_ids)
 
-    def _lead_form_line_fields(self):
-        return [*super()._lead_form_line_fields(), "lead_contact_ids"]
-
     def _lead_contact_values(self):
         """Values of the primary contact as the lead shows them; none when
         the lead names no person, or is already linked to a customer (that

@@ -44,9 +44,6 @@ class CrmLead(models.Model):
     lead_reminded = fields.Boolean(readonly=True, copy=False)
     lead_escalated = fields.Boolean(readonly=True, copy=False)
 
-    def _lead_form_line_fields(self):
-        return [*super()._lead_form_line_fields(), "lead_qualification_ids"]
-
     @api.depends("lead_qualification_ids.state")
     def _compute_lead_qualification_score(self):
         for lead in self:
