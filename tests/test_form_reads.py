@@ -126,6 +126,16 @@ class TestFormReads(FormLeads, LeadPipelineCase):
         self.assertEqual(len(other.with_user(reader).web_read(SPEC)[0]["lead_contact_ids"]), 3)
         with self.assertRaises(AccessError):
             foreign.with_user(reader).web_read(SPEC)
+        # a lead that does not exist (any more) reads as nothing, as in Odoo
+        gone = self.Lead.browse(other.id)
+        other.unlink()
+        self.env.invalidate_all()
+        self.assertEqual(gone.with_user(reader).web_read(SPEC), [])
+        # and as Odoo reads each list alone, as the superuser too
+        alone = [gone.web_read({name: {}}) for name in ("tag_ids", "lead_contact_ids")]
+        self.env.invalidate_all()
+        together = gone.web_read({"tag_ids": {}, "lead_contact_ids": {}})
+        self.assertEqual(together, [{**alone[0][0], **alone[1][0]}] if alone[0] else [])
 
     def test_status_bar_searches_the_moves_allowed_from_the_status(self):
         Status = self.Status.with_user(self.user_salesman)
@@ -147,7 +157,27 @@ class TestFormReads(FormLeads, LeadPipelineCase):
             reachable(self.status_test_call) | self.status_test_call,
             self.lead.lead_allowed_status_ids,
         )
-        for operator, value in (("!=", self.status_test_new.id), ("in", [1, 2]), ("=", "x")):
+        # another company's status, or one that does not exist: no restriction
+        # to tell about
+        foreign = self.Status.create(
+            {
+                "name": "Foreign Step",
+                "category": "new",
+                "company_id": self.company_2.id,
+                "allowed_next_ids": [(6, 0, self.status_test_call.ids)],
+            }
+        )
+        self.assertEqual(reachable(foreign), self.test_statuses)
+        self.assertEqual(reachable(self.Status.browse(10**8)), self.test_statuses)
+        self.assertEqual(
+            Status.sudo().search([("reachable_from_id", "=", foreign.id)]), self.status_test_call
+        )
+        for operator, value in (
+            ("!=", self.status_test_new.id),
+            ("in", [1, 2]),
+            ("=", "x"),
+            ("=", True),
+        ):
             with self.assertRaises(UserError) as caught:
                 Status.search([("reachable_from_id", operator, value)])
             self.assertIn("Unsupported search on statuses reachable", str(caught.exception))

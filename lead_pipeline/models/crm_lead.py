@@ -129,7 +129,7 @@ class CrmLead(models.Model):
     def web_read(self, specification):
         # a form: its lists (contact persons, qualification, tags) in one
         # query rather than one each
-        if len(self) == 1 and self.id:
+        if len(self) == 1 and type(self.id) is int:  # not a new record
             self._lead_prefetch_x2many(specification)
         return super().web_read(specification)
 
@@ -137,22 +137,27 @@ class CrmLead(models.Model):
         """Put the stored one2many and many2many ``field_names`` of this lead
         in cache in one query, a subquery each, built as the ORM's own reads
         of these fields build theirs (``One2many.read``, ``Many2many.read``):
-        the lines' record rules, archived lines included, in their order."""
+        the lines' record rules, archived lines included, in their order.
+        Lists that Odoo reads otherwise (a field or a line model with a read
+        of its own) are left to it; a lead that does not exist gets nothing."""
         cache = self.env.cache
         fields_ = [
             field
             for name in field_names
             if (field := self._fields.get(name))
-            and field.type in ("one2many", "many2many")
+            and type(field).read in (fields.One2many.read, fields.Many2many.read)
             and field.store
             and field.is_accessible(self.env)
+            and type(self.env[field.comodel_name]).search_fetch is models.BaseModel.search_fetch
             and next(cache.get_missing_ids(self, field), None)
         ]
         if len(fields_) < 2:
             return
         arrays = []
         for field in fields_:
-            comodel = self.env[field.comodel_name].with_context(active_test=False, **field.context)
+            comodel = self.env[field.comodel_name].with_context(
+                **{"active_test": False, **field.context}
+            )
             domain = field.get_domain_list(self)
             if field.type == "one2many":
                 query = comodel._search(
@@ -173,9 +178,17 @@ class CrmLead(models.Model):
             )
             query.add_where(SQL("%s IN %s", column1, tuple(self.ids)))
             arrays.append(SQL("ARRAY(%s)", query.select(column2)))
-        [row] = self.env.execute_query(SQL("SELECT %s", SQL(", ").join(arrays)))
-        for field, ids in zip(fields_, row, strict=True):
-            cache.insert_missing(self, field, [tuple(ids)])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s FROM %s WHERE id = %s",
+                SQL(", ").join(arrays),
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        if rows:
+            for field, ids in zip(fields_, rows[0], strict=True):
+                cache.insert_missing(self, field, [tuple(ids)])
 
     def _compute_lead_stale(self):
         # the kanban reads only its own columns: fetch just what the domain

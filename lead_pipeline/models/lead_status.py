@@ -160,10 +160,12 @@ class LeadStatus(models.Model):
 
     def _search_reachable_from_id(self, operator, value):
         # from the cached pipelines: the status bar's search costs no query
-        if operator != "=" or (value and not isinstance(value, int)):
+        if operator != "=" or not (value is False or value is None or type(value) is int):
             raise UserError(self.env._("Unsupported search on statuses reachable from a status."))
         allowed_next = self.env["lead_pipeline.lead.type"]._pipeline_map()[1]
-        next_ids = allowed_next.get(value) if value else None
+        # a status the user may not read restricts nothing (tells nothing)
+        readable = value and self.browse(value).exists()._filtered_access("read")
+        next_ids = allowed_next.get(value) if readable else None
         return [("id", "in", next_ids)] if next_ids else expression.TRUE_DOMAIN
 
     def _compute_lead_count(self):
