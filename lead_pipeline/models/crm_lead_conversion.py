@@ -24,6 +24,15 @@ RELATIONSHIP_CATEGORIES = {
     "reseller": "lead_pipeline.partner_category_reseller",
     "competitor": "lead_pipeline.partner_category_competitor",
 }
+# the overrides of crm.lead's write that, for the customer alone (tracking
+# off), do nothing but call the next: Odoo's write does the rest
+PLAIN_LEAD_WRITES = {
+    ("odoo.models", "BaseModel.write"),
+    ("odoo.addons.mail.models.mail_activity_mixin", "MailActivityMixin.write"),
+    ("odoo.addons.mail.models.mail_thread", "MailThread.write"),
+    ("odoo.addons.crm.models.crm_lead", "Lead.write"),
+    ("odoo.addons.lead_pipeline.models.crm_lead", "CrmLead.write"),
+}
 # fields the conversion sets itself, or that mean something else on a partner
 NOT_TRAVELLING_FIELDS = {"name", "display_name", "type", "active", "color", "company_id"}
 
@@ -431,6 +440,19 @@ class CrmLead(models.Model):
             lines = proposal["lines"] if lines is None else lines
             contact_lines = proposal["contact_lines"] if contact_lines is None else contact_lines
         Lead, Partner = self.browse(), self.env["res.partner"]
+        Contact = self.env["lead_pipeline.lead.contact"]
+        # the records of the lines read together, as one recordset each
+        # (``browse`` one id at a time would read, and compute, one at a time)
+        lead_of = _by_id(Lead, [line["lead_id"] for line in lines + contact_lines])
+        partner_of = _by_id(
+            Partner,
+            [
+                line.get(fname)
+                for line in lines + contact_lines
+                for fname in ("partner_id", "customer_id")
+            ],
+        )
+        contact_of = _by_id(Contact, [line["lead_contact_id"] for line in contact_lines])
         options = {
             "create_opportunity": create_opportunity,
             "user": user or self.env["res.users"],
@@ -440,19 +462,19 @@ class CrmLead(models.Model):
         }
         lines = [
             {
-                "lead": Lead.browse(line["lead_id"]),
+                "lead": lead_of[line["lead_id"]],
                 "company_action": line.get("company_action") or "create",
-                "partner": Partner.browse(line.get("partner_id") or []),
-                "customer": Partner.browse(line.get("customer_id") or []),
+                "partner": partner_of.get(line.get("partner_id"), Partner),
+                "customer": partner_of.get(line.get("customer_id"), Partner),
             }
             for line in lines
         ]
         contact_lines = [
             {
-                "lead": Lead.browse(line["lead_id"]),
-                "contact": self.env["lead_pipeline.lead.contact"].browse(line["lead_contact_id"]),
+                "lead": lead_of[line["lead_id"]],
+                "contact": contact_of[line["lead_contact_id"]],
                 "action": line.get("action") or "create",
-                "partner": Partner.browse(line.get("partner_id") or []),
+                "partner": partner_of.get(line.get("partner_id"), Partner),
             }
             for line in contact_lines
         ]
@@ -567,6 +589,15 @@ class CrmLead(models.Model):
         """Create or link companies, then contacts, then close the leads."""
         Partner = self.env["res.partner"]
         link_customers = options["link_customers"]
+        if options["create_opportunity"]:
+            # the leads that go on as opportunities: active, not won; read
+            # before the writes below make their probability to recompute
+            options = {
+                **options,
+                "going_on_ids": {
+                    lead.id for lead in self if lead.active and lead.probability != 100
+                },
+            }
         # companies: leads of one company within the batch give one company
         create_lines = [
             line for line in lines if line["company_action"] == "create" and link_customers
@@ -638,8 +669,8 @@ class CrmLead(models.Model):
                 )
                 contact_vals.append(lead._prepare_lead_pipeline_contact_values(contact, Partner))
                 contact_leads.append(lead.id)
-        contacts = internal_create(
-            self._lead_pipeline_quiet(Partner), contact_vals, bookkeeping=True
+        contacts = self._lead_pipeline_quiet(Partner)._lead_pipeline_create_synced(
+            contact_vals, bookkeeping=True
         )
         self._lead_pipeline_follow_customers(created | contacts)
         contacts_by_lead = defaultdict(lambda: Partner)
@@ -677,19 +708,20 @@ class CrmLead(models.Model):
             ]
         )
         self._lead_pipeline_prefetch_inverses(["partner_id", "type", "stage_id"])
+        # the chatter of the leads gets one note for the batch, below
         quiet_self = self._lead_pipeline_quiet(self)
-        for customer, customer_leads in leads_by_customer.items():
-            # one write per customer (leads of one person share it); the
-            # chatter of the leads gets one note for the batch, below
-            internal_write(
-                quiet_self.browse(customer_leads.ids),
-                {
-                    "partner_id": customer.id,
-                    "lead_converted_date": now,
-                    "lead_converted_by_id": self.env.uid,
-                },
-                converting=True,
-            )
+        quiet_self._lead_pipeline_write_customers(
+            {
+                lead.id: customer.id
+                for customer, leads in leads_by_customer.items()
+                for lead in leads
+            }
+        )
+        internal_write(
+            quiet_self,
+            {"lead_converted_date": now, "lead_converted_by_id": self.env.uid},
+            converting=True,
+        )
         self._lead_pipeline_convert_tags(
             company_by_lead, contacts_by_lead, target_by_lead, options.get("unmarkable_ids", ())
         )
@@ -707,6 +739,50 @@ class CrmLead(models.Model):
             self._lead_pipeline_open_opportunities(options)
         return self
 
+    def _lead_pipeline_write_customers(self, customer_by_lead):
+        """Set each lead's customer, ``{lead id: partner id}``. ``write``
+        sets one value at a time: 500 leads of 500 customers, 500 writes,
+        each walking what depends on the customer. Where every override of
+        ``write`` on leads is one known to do nothing more with the customer
+        alone than Odoo's ``BaseModel.write`` (and tracking is off), this
+        does what that ``write`` does, for all the leads at once; anywhere
+        else (an automation rule on leads, another addon's override), it
+        writes through ``write``, one customer at a time."""
+        by_customer = defaultdict(list)
+        for lead_id, partner_id in customer_by_lead.items():
+            by_customer[partner_id].append(lead_id)
+        if len(by_customer) < 2 or not self._lead_pipeline_plain_write():
+            for partner_id, lead_ids in by_customer.items():
+                internal_write(self.browse(lead_ids), {"partner_id": partner_id}, converting=True)
+            return
+        leads = self.browse(list(customer_by_lead))
+        field = self._fields["partner_id"]
+        leads.check_access("write")
+        leads.check_field_access_rights("write", ["partner_id"])
+        if self.pool.is_modifying_relations(field):
+            leads.modified(["partner_id"], before=True)
+        for lead in leads:
+            field.write(lead, customer_by_lead[lead.id])
+        leads.modified(["partner_id"])
+        leads._validate_fields(["partner_id"])
+        if self._check_company_auto:
+            leads._check_company(["partner_id"])
+
+    def _lead_pipeline_plain_write(self):
+        """Whether writing the customer on these leads is Odoo's
+        ``BaseModel.write`` and nothing more: tracking off, and no override
+        of ``write`` but the known ones, which do nothing else with it; the
+        customer a plain stored field (no inverse, not computed)."""
+        field = self._fields["partner_id"]
+        if not self.env.context.get("tracking_disable") or field.inverse or field.compute:
+            return False
+        overrides = {
+            (klass.__dict__["write"].__module__, klass.__dict__["write"].__qualname__)
+            for klass in type(self).__mro__
+            if "write" in klass.__dict__
+        }
+        return overrides <= PLAIN_LEAD_WRITES
+
     def _lead_pipeline_open_opportunities(self, options):
         """The leads go on as opportunities of their customer, as Odoo's
         ``convert_opportunity`` makes them (``_convert_opportunity_data``,
@@ -715,7 +791,7 @@ class CrmLead(models.Model):
         self._lead_pipeline_check_opportunity_allowed()
         stages, groups = {}, defaultdict(self.browse)
         for lead in self:
-            if not lead.active or lead.probability == 100:
+            if lead.id not in options["going_on_ids"]:
                 continue
             user, team = options["user"] or lead.user_id, options["team"] or lead.team_id
             values = {"type": "opportunity", "date_conversion": self.env.cr.now()}
@@ -978,6 +1054,12 @@ class CrmLead(models.Model):
                             "lead_pipeline_origin_lead_id": lead_id,
                         }
                     )
+
+
+def _by_id(model, ids):
+    """``{id: record}`` for the given ids (falsy ones left out), the records
+    sharing one prefetch set."""
+    return {record.id: record for record in model.browse(list(dict.fromkeys(filter(None, ids))))}
 
 
 def _sudo_values(*values):

@@ -1,7 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .internal import take_flags
+from .internal import internal_create, take_flags
 
 
 class ResPartner(models.Model):
@@ -70,3 +72,86 @@ class ResPartner(models.Model):
                     field=self._fields["lead_pipeline_origin_lead_id"].string,
                 )
             )
+
+    @api.model
+    def _lead_pipeline_create_synced(self, vals_list, **flags):
+        """Create partners as Odoo's ``create`` does, each contact synced with
+        its company (``_fields_sync``: commercial fields, address, language),
+        but in batch: what the sync would write goes into the creation's
+        values where the user may set it, as Odoo's own import batches the
+        sync (``_load_records_create``); the rest, and the company-dependent
+        commercial fields of other companies, is written as the superuser
+        (as the sync writes it), once per distinct set of values rather than
+        once per contact. ``flags`` as :func:`internal_create` takes them."""
+        commercial, address = self._commercial_fields(), self._address_fields()
+        default_type = self.default_get(["type"]).get("type")
+        # the sync reads the company as the superuser (some commercial fields
+        # are for accountants only), for all parents at once
+        parents = self.sudo().browse(
+            {vals["parent_id"] for vals in vals_list if vals.get("parent_id")}
+        )
+        parents.commercial_partner_id.fetch(commercial)
+        parents.fetch([*address, "lang"])
+        synced, sudo_synced = [], []
+        for vals in vals_list:
+            parent = parents.browse(vals.get("parent_id") or [])
+            sudo_values = {}
+            if parent:
+                # what _fields_sync writes after creating, over the given values
+                vals = dict(vals)
+                sync = {}
+                if not vals.get("is_company"):
+                    sync.update(parent.commercial_partner_id._update_fields_values(commercial))
+                if vals.get("type", default_type) == "contact" and any(
+                    parent[fname] for fname in address
+                ):
+                    sync.update(parent._update_fields_values(address))
+                for fname, value in sync.items():
+                    if self._fields[fname].is_accessible(self.env):
+                        vals[fname] = value
+                    else:
+                        sudo_values[fname] = value
+                if "lang" not in vals:
+                    vals["lang"] = (
+                        parent.lang or self.env.context.get("default_lang") or self.env.lang
+                    )
+            synced.append(vals)
+            sudo_synced.append(sudo_values)
+        partners = internal_create(
+            self.with_context(_partners_skip_fields_sync=True), synced, **flags
+        ).with_env(self.env)
+        groups = defaultdict(list)
+        for partner, values in zip(partners, sudo_synced, strict=True):
+            if values:
+                groups[repr(sorted(values.items()))].append((partner.id, values))
+        for items in groups.values():
+            self.sudo().browse([partner_id for partner_id, _values in items]).write(items[0][1])
+        contacts = partners.filtered(
+            lambda partner: partner.parent_id and partner.commercial_partner_id != partner
+        )
+        if contacts:
+            self._lead_pipeline_sync_other_companies(contacts)
+        # the rest of Odoo's sync, as its import does it
+        for partner, vals in zip(partners, synced, strict=True):
+            partner._children_sync(vals)
+            partner._handle_first_contact_creation()
+        return partners
+
+    @api.model
+    def _lead_pipeline_sync_other_companies(self, contacts):
+        """Odoo's ``_company_dependent_commercial_sync`` for new ``contacts``:
+        in every other company, the company-dependent commercial fields of
+        their commercial partner, written as the superuser once per distinct
+        set of values."""
+        fnames = self._company_dependent_commercial_fields()
+        if not fnames:
+            return
+        others = self.env["res.company"].sudo().search([("id", "!=", self.env.company.id)])
+        for company in others:
+            in_company = contacts.sudo().with_company(company)
+            groups = defaultdict(list)
+            for contact in in_company:
+                values = contact.commercial_partner_id._update_fields_values(fnames)
+                groups[repr(sorted(values.items()))].append((contact.id, values))
+            for items in groups.values():
+                in_company.browse([contact_id for contact_id, _values in items]).write(items[0][1])
