@@ -207,6 +207,16 @@ class TestConversionBatch(ConversionCase):
             self.assertEqual((company.street, contact.street), (f"Street {idx}",) * 2)
             self.assertEqual(contact.commercial_partner_id, company)
             self.assertEqual(contact.country_id, company.country_id)
+        # the note each company gets, logged for the batch in one statement
+        # as Odoo's _message_log_batch logs it
+        company = leads[5].partner_id.parent_id
+        note = company.message_ids.filtered(lambda message: "Converted from lead" in message.body)
+        self.assertEqual(len(note), 1)
+        self.assertEqual(note.author_id, self.user_salesman.partner_id)
+        self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(note.message_type, "notification")
+        self.assertIn("Lead 5", note.body)
+        self.assertIn("Original request:<br/>", note.body)
 
 
 def _renamed(value):

@@ -8,7 +8,13 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, html2plaintext, is_html_empty, parse_contact_from_email
+from odoo.tools import (
+    SQL,
+    html2plaintext,
+    is_html_empty,
+    parse_contact_from_email,
+    plaintext2html,
+)
 
 from ..logic.conversion import company_action as default_company_action
 from ..logic.conversion import field_fits
@@ -1033,8 +1039,10 @@ class CrmLead(models.Model):
             )
             bodies.setdefault(customer.id, []).append(body)
         if bodies:
-            Partner.browse(list(bodies))._message_log_batch(
-                bodies={pid: "\n\n".join(texts) for pid, texts in bodies.items()}
+            # as _message_log_batch logs them, in one statement
+            mail_bulk.insert_notes(
+                Partner.browse(list(bodies)),
+                {pid: plaintext2html("\n\n".join(texts)) for pid, texts in bodies.items()},
             )
         if not options["create_opportunity"]:
             # one write per customer and lead

@@ -262,17 +262,16 @@ class CrmLead(models.Model):
             if moved:
                 moved._lead_pipeline_route("status")
         now = fields.Datetime.now()
-        rows = []
-        changed = self.browse()
+        rows, changed_ids = [], []
         for lead in self.browse(list(before)):
             old_status, old_date = before[lead.id]
             if lead.lead_status_id == old_status:
                 continue
-            changed |= lead
+            changed_ids.append(lead.id)
             rows.append(lead._prepare_status_history_values(old_status, old_date, now))
         if rows:
             self.env["lead_pipeline.status.history"].sudo().create(rows)
-            changed._lead_status_entered(now)
+            self.browse(changed_ids)._lead_status_entered(now)
 
     def _lead_status_entered(self, now):
         """Leads that just entered their status (after a move), in batch:
