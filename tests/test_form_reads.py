@@ -137,6 +137,52 @@ class TestFormReads(FormLeads, LeadPipelineCase):
         together = gone.web_read({"tag_ids": {}, "lead_contact_ids": {}})
         self.assertEqual(together, [{**alone[0][0], **alone[1][0]}] if alone[0] else [])
 
+    def test_lists_statement_kept_per_user_and_rules(self):
+        """The lists' statement is built once per user, language and record
+        rules, then reused: a new rule on contact persons, or another user,
+        reads what Odoo's own read of each list reads, never an earlier
+        user's statement."""
+        lead = self.lead.with_user(self.user_salesman)
+
+        def lines(reader):
+            self.env.invalidate_all()
+            [values] = reader.web_read(SPEC)
+            formed = [[line["id"] for line in values[name]] for name in LISTS]
+            self.env.invalidate_all()
+            return formed, [reader[name].ids for name in LISTS]
+
+        formed, orm = lines(lead)
+        self.assertEqual(formed, orm)
+        self.assertEqual(len(formed[0]), 3)
+        formed_again, _orm = lines(lead)
+        self.assertEqual(formed_again, formed, "from the kept statement")
+        # who reads every lead, on another salesperson's lead: their own rules
+        other = self._form_lead("Other Kept", self.user_salesman_2)
+        formed, orm = lines(other.with_user(self.user_all_leads))
+        self.assertEqual(formed, orm)
+        self.assertEqual(len(formed[0]), 3)
+        self.env["ir.rule"].create(
+            {
+                "name": "No third contact person (global: every user)",
+                "model_id": self.env["ir.model"]._get_id("lead_pipeline.lead.contact"),
+                "domain_force": "[('name', 'not like', 'Third')]",
+            }
+        )
+        formed, orm = lines(lead)
+        self.assertEqual(formed, orm)
+        self.assertEqual(len(formed[0]), 2, "the new rule applies at once")
+        # the manager, through their own rules
+        formed, orm = lines(self.lead.with_user(self.user_manager))
+        self.assertEqual(formed, orm)
+        self.assertEqual(len(formed[0]), 2)
+        # another company selected: the company rules of the lines follow
+        both = self.lead.with_user(self.user_all_leads).with_context(
+            allowed_company_ids=[self.company.id, self.company_2.id]
+        )
+        self.user_all_leads.company_ids |= self.company_2
+        formed, orm = lines(both)
+        self.assertEqual(formed, orm)
+
     def test_status_bar_searches_the_moves_allowed_from_the_status(self):
         Status = self.Status.with_user(self.user_salesman)
 

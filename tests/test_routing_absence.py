@@ -60,6 +60,31 @@ class TestSubstituteWorksAbsentLeads(RoutingCase):
                 self._boris_reads()
             self.assertFalse(self.Lead.with_user(self.boris).search([("id", "=", self.lead.id)]))
 
+    def test_absence_recorded_in_the_same_transaction_starts_on_time(self):
+        """The rule lookups' key (where now falls among the absences' bounds)
+        learns a new absence at once, even when the process has read the
+        absences before: no cached rule outlives its start."""
+        lead = self.Lead.create({"name": "Cyril's lead", "type": "lead", "user_id": self.cyril.id})
+        start, end = END + timedelta(days=10), END + timedelta(days=12)
+        with freeze_time(start - timedelta(hours=1)):
+            with self.assertRaises(AccessError):
+                lead.with_user(self.boris).invalidate_recordset()
+                lead.with_user(self.boris).name  # noqa: B018 (the read is the test)
+            self.Absence.create(
+                {
+                    "user_id": self.cyril.id,
+                    "substitute_id": self.boris.id,
+                    "date_from": start,
+                    "date_to": end,
+                }
+            )
+            with self.assertRaises(AccessError):
+                lead.with_user(self.boris).invalidate_recordset()
+                lead.with_user(self.boris).name  # noqa: B018
+        with freeze_time(start + timedelta(hours=1)):
+            lead.with_user(self.boris).invalidate_recordset()
+            self.assertEqual(lead.with_user(self.boris).name, "Cyril's lead")
+
     def test_chain_substitute_gets_access_too(self):
         self.Absence.create(
             {

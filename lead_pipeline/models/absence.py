@@ -6,6 +6,9 @@ from odoo.exceptions import ValidationError
 
 from ..logic.routing import resolve_substitute
 
+# the cursor's copy of the absences' bounds (see _lead_pipeline_period)
+BOUNDS_KEY = "lead_pipeline_absence_bounds"
+
 
 class RoutingAbsence(models.Model):
     """A salesperson away (set by themselves or a manager), with the
@@ -97,6 +100,7 @@ class RoutingAbsence(models.Model):
     def create(self, vals_list):
         absences = super().create(vals_list)
         absences._lead_pipeline_check_result("create")
+        self.env.cr.cache.pop(BOUNDS_KEY, None)
         # the substitute record rule's domain is cached per user (ir.rule)
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
@@ -105,12 +109,14 @@ class RoutingAbsence(models.Model):
     def write(self, vals):
         res = super().write(vals)
         self._lead_pipeline_check_result("write")
+        self.env.cr.cache.pop(BOUNDS_KEY, None)
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
 
     def unlink(self):
         res = super().unlink()
+        self.env.cr.cache.pop(BOUNDS_KEY, None)
         self.env.registry.clear_cache()
         self._lead_pipeline_sync_activities()
         return res
@@ -135,7 +141,15 @@ class RoutingAbsence(models.Model):
         """A key that changes whenever an absence starts or ends: where now
         falls among those moments. Cached rule domains depending on who is
         away now are keyed on it (see ir.rule)."""
-        bounds = self._lead_pipeline_bounds()
+        cache = self.env.cr.cache
+        bounds = cache.get(BOUNDS_KEY)
+        if bounds is None:
+            # every record rule lookup computes this key: the cursor keeps
+            # the bounds (dropped when absences change), Odoo's cache lookup
+            # costing more than the rest of the key
+            bounds = cache[BOUNDS_KEY] = self._lead_pipeline_bounds()
+        if not bounds:
+            return 0, 0
         now = fields.Datetime.now()
         return bisect_left(bounds, now), bisect_right(bounds, now)
 

@@ -139,29 +139,69 @@ class CrmLead(models.Model):
         of these fields build theirs (``One2many.read``, ``Many2many.read``):
         the lines' record rules, archived lines included, in their order.
         Lists that Odoo reads otherwise (a field or a line model with a read
-        of its own) are left to it; a lead that does not exist gets nothing."""
+        or search of its own, a domain computed per record, a one2many whose
+        inverse is not a plain column) are left to it; a lead that does not
+        exist gets nothing."""
         cache = self.env.cache
-        fields_ = [
-            field
+        fnames = tuple(
+            name
             for name in field_names
             if (field := self._fields.get(name))
             and type(field).read in (fields.One2many.read, fields.Many2many.read)
             and field.store
             and field.is_accessible(self.env)
-            and type(self.env[field.comodel_name]).search_fetch is models.BaseModel.search_fetch
+            and isinstance(field.domain, list | tuple)
+            and self._lead_prefetchable_comodel(field)
             and next(cache.get_missing_ids(self, field), None)
-        ]
-        if len(fields_) < 2:
+        )
+        if len(fnames) < 2:
             return
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s FROM %s AS lead_pipeline_form_lead WHERE lead_pipeline_form_lead.id = %s",
+                self._lead_x2many_arrays(
+                    fnames, tuple(self.env["ir.rule"]._compute_domain_context_values())
+                ),
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        if rows:
+            for fname, ids in zip(fnames, rows[0], strict=True):
+                cache.insert_missing(self, self._fields[fname], [tuple(ids)])
+
+    def _lead_prefetchable_comodel(self, field):
+        comodel = type(self.env[field.comodel_name])
+        if (
+            comodel.search_fetch is not models.BaseModel.search_fetch
+            or comodel._search is not models.BaseModel._search
+        ):
+            return False
+        if field.type == "many2many":
+            return True
+        inverse = self.env[field.comodel_name]._fields.get(field.inverse_name)
+        return bool(inverse and inverse.type == "many2one" and inverse.store)
+
+    @api.model
+    @tools.ormcache("self.env.uid", "self.env.su", "self.env.lang", "fnames", "rule_key")
+    def _lead_x2many_arrays(self, fnames, rule_key):
+        """``ARRAY(subquery), ...`` of the lists ``fnames`` of the lead
+        aliased ``lead_pipeline_form_lead``: each subquery correlated to it,
+        so that the statement is built once per user, language and record
+        rules (``rule_key``: what keys Odoo's cache of rule domains), not at
+        every form."""
+        lead_id = SQL.identifier("lead_pipeline_form_lead", "id")
         arrays = []
-        for field in fields_:
+        for fname in fnames:
+            field = self._fields[fname]
             comodel = self.env[field.comodel_name].with_context(
                 **{"active_test": False, **field.context}
             )
-            domain = field.get_domain_list(self)
+            domain = list(field.domain)
             if field.type == "one2many":
-                query = comodel._search(
-                    [*domain, (field.inverse_name, "in", self.ids)], order=comodel._order
+                query = comodel._search(domain, order=comodel._order)
+                query.add_where(
+                    SQL("%s = %s", SQL.identifier(comodel._table, field.inverse_name), lead_id)
                 )
                 arrays.append(SQL("ARRAY(%s)", query.select()))
                 continue
@@ -176,19 +216,9 @@ class CrmLead(models.Model):
                 None,
                 SQL("%s = %s", column2, SQL.identifier(comodel._table, "id")),
             )
-            query.add_where(SQL("%s IN %s", column1, tuple(self.ids)))
+            query.add_where(SQL("%s = %s", column1, lead_id))
             arrays.append(SQL("ARRAY(%s)", query.select(column2)))
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT %s FROM %s WHERE id = %s",
-                SQL(", ").join(arrays),
-                SQL.identifier(self._table),
-                self.id,
-            )
-        )
-        if rows:
-            for field, ids in zip(fields_, rows[0], strict=True):
-                cache.insert_missing(self, field, [tuple(ids)])
+        return SQL(", ").join(arrays)
 
     def _compute_lead_stale(self):
         # the kanban reads only its own columns: fetch just what the domain
