@@ -171,6 +171,30 @@ class LeadPipelineCase(TransactionCase):
             }
         )
 
+    def _priority_automation(self, field_xmlid, domain):
+        """An automation rule on leads: when ``field_xmlid`` is written and
+        the lead matches ``domain``, its priority becomes 3."""
+        assert "base.automation" in self.env, "base_automation must be installed"
+        automation = self.env["base.automation"].create(
+            {
+                "name": "Flag leads",
+                "model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "trigger": "on_create_or_write",
+                "trigger_field_ids": [(6, 0, self.env.ref(field_xmlid).ids)],
+                "filter_domain": repr(domain),
+            }
+        )
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Set priority",
+                "model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "base_automation_id": automation.id,
+                "state": "code",
+                "code": "records.write({'priority': '3'})",
+            }
+        )
+        return automation
+
     def _create_leads(self, count, prefix="person", **values):
         return self.Lead.create(
             [

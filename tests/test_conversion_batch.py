@@ -81,25 +81,10 @@ class TestConversionBatch(ConversionCase):
             lead.partner_name = f"OTHER COMPANY {idx // 2}"
         one_by_one.write({"lead_status_id": self.status_test_call.id})
         one_by_one.write({"lead_status_id": self.status_test_ready.id})
-        automation = self.env["base.automation"].create(
-            {
-                "name": "Flag leads with a customer",
-                "model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "trigger": "on_create_or_write",
-                "trigger_field_ids": [(6, 0, self.env.ref("crm.field_crm_lead__partner_id").ids)],
-                "filter_domain": repr([("partner_id", "!=", False)]),
-            }
-        )  # fmt: skip
-        self.addCleanup(automation.unlink)  # and Odoo reloads the rules
-        self.env["ir.actions.server"].create(
-            {
-                "name": "Set priority",
-                "model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "base_automation_id": automation.id,
-                "state": "code",
-                "code": "records.write({'priority': '3'})",
-            }
+        automation = self._priority_automation(
+            "crm.field_crm_lead__partner_id", [("partner_id", "!=", False)]
         )
+        self.addCleanup(automation.unlink)  # and Odoo reloads the rules
         self.assertFalse(
             quiet._lead_pipeline_plain_write(), "an automation rule on leads: through write"
         )
@@ -129,15 +114,17 @@ class TestConversionBatch(ConversionCase):
         self.assertTrue(quiet._lead_pipeline_plain_write())
         customers = {leads[0].id: mine[0].id, leads[1].id: stranger.id, leads[2].id: mine[1].id}
         with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
-            quiet._lead_pipeline_write_customers(customers)
+            quiet._lead_pipeline_write_customers(customers, {"priority": "2"})
         self.assertIn("Far Away Ltd", str(caught.exception))
         self.env.invalidate_all()
         self.assertFalse(leads.partner_id)
         del customers[leads[1].id]
-        quiet._lead_pipeline_write_customers(customers)
+        self.assertEqual(set(leads.mapped("priority")), {"0"})
+        quiet._lead_pipeline_write_customers(customers, {"priority": "2"})
         self.env.invalidate_all()
         self.assertEqual(leads.mapped("partner_id.name"), ["Near One", "Near Two"])
         self.assertFalse(leads[1].partner_id)
+        self.assertEqual(leads.mapped("priority"), ["2", "0", "2"], "the values, on those leads")
 
     def test_contacts_synced_with_their_company_as_odoo_syncs_them(self):
         """Contacts of an existing company get what Odoo's create would sync
@@ -216,7 +203,7 @@ class TestConversionBatch(ConversionCase):
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(note.message_type, "notification")
         self.assertIn("Lead 5", note.body)
-        self.assertIn("Original request:<br/>", note.body)
+        self.assertIn("Original request:<br>", note.body)
 
 
 def _renamed(value):

@@ -91,25 +91,11 @@ class TestStatusEntryActions(LeadPipelineCase):
 @tagged("post_install", "-at_install", "lead_pipeline")
 class TestAutomationOnStatusChange(LeadPipelineCase):
     def test_automation_rule_triggers_on_status_change(self):
-        assert "base.automation" in self.env, "base_automation must be installed"
-        automation = self.env["base.automation"].create(
-            {
-                "name": "Flag called leads",
-                "model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "trigger": "on_create_or_write",
-                "trigger_field_ids": [(6, 0, self.env.ref("lead_pipeline.field_crm_lead__lead_status_id").ids)],
-                "filter_domain": repr([("lead_status_id", "=", self.status_test_call.id)]),
-            }
-        )  # fmt: skip
-        self.env["ir.actions.server"].create(
-            {
-                "name": "Set priority",
-                "model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "base_automation_id": automation.id,
-                "state": "code",
-                "code": "record.write({'priority': '3'})",
-            }
+        automation = self._priority_automation(
+            "lead_pipeline.field_crm_lead__lead_status_id",
+            [("lead_status_id", "=", self.status_test_call.id)],
         )
+        self.addCleanup(automation.unlink)  # and Odoo reloads the rules
         lead = self._create_leads(1)
         self.assertNotEqual(lead.priority, "3")
         lead.lead_status_id = self.status_test_call

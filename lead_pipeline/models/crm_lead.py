@@ -201,7 +201,16 @@ class CrmLead(models.Model):
             if field.type == "one2many":
                 query = comodel._search(domain, order=comodel._order)
                 query.add_where(
-                    SQL("%s = %s", SQL.identifier(comodel._table, field.inverse_name), lead_id)
+                    SQL(
+                        "%s = %s",
+                        SQL.identifier(
+                            comodel._table,
+                            field.inverse_name,
+                            # as the domain of Odoo's read flushes it
+                            to_flush=comodel._fields[field.inverse_name],
+                        ),
+                        lead_id,
+                    )
                 )
                 arrays.append(SQL("ARRAY(%s)", query.select()))
                 continue

@@ -3,18 +3,12 @@ undo."""
 
 from collections import defaultdict
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import (
-    SQL,
-    html2plaintext,
-    is_html_empty,
-    parse_contact_from_email,
-    plaintext2html,
-)
+from odoo.tools import SQL, html2plaintext, is_html_empty, parse_contact_from_email
 
 from ..logic.conversion import company_action as default_company_action
 from ..logic.conversion import field_fits
@@ -507,7 +501,18 @@ class CrmLead(models.Model):
                 named.check_access("read")  # links only to customers they may see
                 converter = leads.sudo()
                 lines, contact_lines, options = _sudo_values(lines, contact_lines, options)
-            converter._lead_pipeline_convert_lines(lines, contact_lines, options)
+            going_on = frozenset()
+            if create_opportunity:
+                # the leads that go on as opportunities (active, not won),
+                # read before the conversion's writes make their probability
+                # to recompute; while it runs, they are not closed leads to
+                # what reacts to its writes (an automation rule, say)
+                going_on = frozenset(
+                    lead.id for lead in converter if lead.active and lead.probability != 100
+                )
+            options["going_on_ids"] = going_on
+            with scoped(lead_pipeline_converting_ids=going_on):
+                converter._lead_pipeline_convert_lines(lines, contact_lines, options)
         return leads
 
     def _lead_pipeline_converts_leads_only(self):
@@ -595,15 +600,6 @@ class CrmLead(models.Model):
         """Create or link companies, then contacts, then close the leads."""
         Partner = self.env["res.partner"]
         link_customers = options["link_customers"]
-        if options["create_opportunity"]:
-            # the leads that go on as opportunities: active, not won; read
-            # before the writes below make their probability to recompute
-            options = {
-                **options,
-                "going_on_ids": {
-                    lead.id for lead in self if lead.active and lead.probability != 100
-                },
-            }
         # companies: leads of one company within the batch give one company
         create_lines = [
             line for line in lines if line["company_action"] == "create" and link_customers
@@ -721,12 +717,8 @@ class CrmLead(models.Model):
                 lead.id: customer.id
                 for customer, leads in leads_by_customer.items()
                 for lead in leads
-            }
-        )
-        internal_write(
-            quiet_self,
+            },
             {"lead_converted_date": now, "lead_converted_by_id": self.env.uid},
-            converting=True,
         )
         self._lead_pipeline_convert_tags(
             company_by_lead, contacts_by_lead, target_by_lead, options.get("unmarkable_ids", ())
@@ -745,21 +737,24 @@ class CrmLead(models.Model):
             self._lead_pipeline_open_opportunities(options)
         return self
 
-    def _lead_pipeline_write_customers(self, customer_by_lead):
-        """Set each lead's customer, ``{lead id: partner id}``. ``write``
-        sets one value at a time: 500 leads of 500 customers, 500 writes,
-        each walking what depends on the customer. Where every override of
-        ``write`` on leads is one known to do nothing more with the customer
-        alone than Odoo's ``BaseModel.write`` (and tracking is off), this
-        does what that ``write`` does, for all the leads at once; anywhere
-        else (an automation rule on leads, another addon's override), it
-        writes through ``write``, one customer at a time."""
+    def _lead_pipeline_write_customers(self, customer_by_lead, values):
+        """Set each lead's customer, ``{lead id: partner id}``, and
+        ``values`` on all of them. ``write`` sets one value at a time: 500
+        leads of 500 customers, 500 writes, each walking what depends on the
+        customer. Where every override of ``write`` on leads is one known to
+        do nothing more with these fields than Odoo's ``BaseModel.write``
+        (and tracking is off), this does what that ``write`` does, for all
+        the leads at once; anywhere else (an automation rule on leads,
+        another addon's override), it writes through ``write``, one write of
+        the customer and ``values`` per customer."""
         by_customer = defaultdict(list)
         for lead_id, partner_id in customer_by_lead.items():
             by_customer[partner_id].append(lead_id)
         if len(by_customer) < 2 or not self._lead_pipeline_plain_write():
             for partner_id, lead_ids in by_customer.items():
-                internal_write(self.browse(lead_ids), {"partner_id": partner_id}, converting=True)
+                internal_write(
+                    self.browse(lead_ids), {"partner_id": partner_id, **values}, converting=True
+                )
             return
         leads = self.browse(list(customer_by_lead))
         field = self._fields["partner_id"]
@@ -772,7 +767,9 @@ class CrmLead(models.Model):
         leads.modified(["partner_id"])
         leads._validate_fields(["partner_id"])
         if self._check_company_auto:
-            leads._check_company(["partner_id"])
+            # as write checks it: every field of the leads
+            leads._check_company()
+        internal_write(leads, values, converting=True)
 
     def _lead_pipeline_plain_write(self):
         """Whether writing the customer on these leads is Odoo's
@@ -796,7 +793,12 @@ class CrmLead(models.Model):
         rather than lead by lead."""
         self._lead_pipeline_check_opportunity_allowed()
         stages, groups = {}, defaultdict(self.browse)
+        # where write runs code of others (automation rules...), which may
+        # have archived a lead or marked it won, read again
+        recheck = not self._lead_pipeline_quiet(self)._lead_pipeline_plain_write()
         for lead in self:
+            if recheck and (not lead.active or lead.probability == 100):
+                continue
             if lead.id not in options["going_on_ids"]:
                 continue
             user, team = options["user"] or lead.user_id, options["team"] or lead.team_id
@@ -1042,7 +1044,11 @@ class CrmLead(models.Model):
             # as _message_log_batch logs them, in one statement
             mail_bulk.insert_notes(
                 Partner.browse(list(bodies)),
-                {pid: plaintext2html("\n\n".join(texts)) for pid, texts in bodies.items()},
+                {
+                    # the text escaped, its lines kept (no link made of it)
+                    pid: Markup("<br>").join(escape("\n\n".join(texts)).split("\n"))
+                    for pid, texts in bodies.items()
+                },
             )
         if not options["create_opportunity"]:
             # one write per customer and lead
