@@ -747,16 +747,17 @@ class CrmLead(models.Model):
         the leads at once; anywhere else (an automation rule on leads,
         another addon's override), it writes through ``write``, one write of
         the customer and ``values`` per customer."""
+        quiet = self._lead_pipeline_quiet(self)  # tracking off, as every conversion write
         by_customer = defaultdict(list)
         for lead_id, partner_id in customer_by_lead.items():
             by_customer[partner_id].append(lead_id)
-        if len(by_customer) < 2 or not self._lead_pipeline_plain_write():
+        if len(by_customer) < 2 or not quiet._lead_pipeline_plain_write():
             for partner_id, lead_ids in by_customer.items():
                 internal_write(
-                    self.browse(lead_ids), {"partner_id": partner_id, **values}, converting=True
+                    quiet.browse(lead_ids), {"partner_id": partner_id, **values}, converting=True
                 )
             return
-        leads = self.browse(list(customer_by_lead))
+        leads = quiet.browse(list(customer_by_lead))
         field = self._fields["partner_id"]
         leads.check_access("write")
         leads.check_field_access_rights("write", ["partner_id"])
@@ -772,12 +773,13 @@ class CrmLead(models.Model):
         internal_write(leads, values, converting=True)
 
     def _lead_pipeline_plain_write(self):
-        """Whether writing the customer on these leads is Odoo's
-        ``BaseModel.write`` and nothing more: tracking off, and no override
-        of ``write`` but the known ones, which do nothing else with it; the
-        customer a plain stored field (no inverse, not computed)."""
+        """Whether writing the customer on these leads, tracking off (the
+        conversion's writes are quiet), is Odoo's ``BaseModel.write`` and
+        nothing more: no override of ``write`` but the known ones, which do
+        nothing else with it; the customer a plain stored field (no inverse,
+        not computed)."""
         field = self._fields["partner_id"]
-        if not self.env.context.get("tracking_disable") or field.inverse or field.compute:
+        if field.inverse or field.compute:
             return False
         overrides = {
             (klass.__dict__["write"].__module__, klass.__dict__["write"].__qualname__)
@@ -795,7 +797,7 @@ class CrmLead(models.Model):
         stages, groups = {}, defaultdict(self.browse)
         # where write runs code of others (automation rules...), which may
         # have archived a lead or marked it won, read again
-        recheck = not self._lead_pipeline_quiet(self)._lead_pipeline_plain_write()
+        recheck = not self._lead_pipeline_plain_write()
         for lead in self:
             if recheck and (not lead.active or lead.probability == 100):
                 continue

@@ -111,10 +111,9 @@ class ResPartner(models.Model):
                         vals[fname] = value
                     else:
                         sudo_values[fname] = value
-                if "lang" not in vals:
-                    vals["lang"] = (
-                        parent.lang or self.env.context.get("default_lang") or self.env.lang
-                    )
+                if "lang" not in vals and parent.lang:
+                    # else the creation's default, as Odoo's sync falls back to
+                    vals["lang"] = parent.lang
             synced.append(vals)
             sudo_synced.append(sudo_values)
         partners = internal_create(
