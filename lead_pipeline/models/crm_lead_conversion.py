@@ -711,8 +711,7 @@ class CrmLead(models.Model):
         )
         self._lead_pipeline_prefetch_inverses(["partner_id", "type", "stage_id"])
         # the chatter of the leads gets one note for the batch, below
-        quiet_self = self._lead_pipeline_quiet(self)
-        quiet_self._lead_pipeline_write_customers(
+        self._lead_pipeline_write_customers(
             {
                 lead.id: customer.id
                 for customer, leads in leads_by_customer.items()

@@ -119,12 +119,7 @@ class ResPartner(models.Model):
         partners = internal_create(
             self.with_context(_partners_skip_fields_sync=True), synced, **flags
         ).with_env(self.env)
-        groups = defaultdict(list)
-        for partner, values in zip(partners, sudo_synced, strict=True):
-            if values:
-                groups[repr(sorted(values.items()))].append((partner.id, values))
-        for items in groups.values():
-            self.sudo().browse([partner_id for partner_id, _values in items]).write(items[0][1])
+        _write_by_values(self.sudo(), zip(partners.ids, sudo_synced, strict=True))
         contacts = partners.filtered(
             lambda partner: partner.parent_id and partner.commercial_partner_id != partner
         )
@@ -148,9 +143,21 @@ class ResPartner(models.Model):
         others = self.env["res.company"].sudo().search([("id", "!=", self.env.company.id)])
         for company in others:
             in_company = contacts.sudo().with_company(company)
-            groups = defaultdict(list)
-            for contact in in_company:
-                values = contact.commercial_partner_id._update_fields_values(fnames)
-                groups[repr(sorted(values.items()))].append((contact.id, values))
-            for items in groups.values():
-                in_company.browse([contact_id for contact_id, _values in items]).write(items[0][1])
+            _write_by_values(
+                in_company,
+                (
+                    (contact.id, contact.commercial_partner_id._update_fields_values(fnames))
+                    for contact in in_company
+                ),
+            )
+
+
+def _write_by_values(model, values_by_id):
+    """Write ``(record id, values)`` pairs on ``model``'s records: one write
+    per distinct set of values, not one per record."""
+    groups = defaultdict(list)
+    for record_id, values in values_by_id:
+        if values:
+            groups[repr(sorted(values.items()))].append((record_id, values))
+    for items in groups.values():
+        model.browse([record_id for record_id, _values in items]).write(items[0][1])
