@@ -1,6 +1,10 @@
 import base64
+from unittest.mock import patch
 
 from odoo.tests import tagged
+
+from odoo.addons.lead_pipeline.models.internal import scoped_value
+from odoo.addons.sales_team.models.crm_team import CrmTeam as SalesTeam
 
 from .common import LeadPipelineCase
 
@@ -113,3 +117,51 @@ class TestIntakeDefaults(LeadPipelineCase):
         self.assertIn(
             self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user").implied_ids
         )
+
+    def test_batch_asks_each_salespersons_default_team_once(self):
+        """crm computes a lead's team by asking the salesperson's default
+        team lead by lead; in one creation it is asked once per salesperson
+        and kind, with the very same answers, and a later creation sees
+        teams as they are then."""
+        Team = self.env["crm.team"]
+        team_a = Team.create({"name": "Team A", "use_leads": True, "sequence": 1})
+        team_b = Team.create({"name": "Team B", "use_leads": True, "sequence": 2})
+        team_a.member_ids = self.user_salesman
+        team_b.member_ids = self.user_salesman_2
+        users = [self.user_salesman, self.user_salesman_2, self.user_manager]
+        vals_list = [
+            {
+                "name": f"Teamed {idx}",
+                "type": "lead" if idx % 4 else "opportunity",
+                "user_id": users[idx % 3].id,
+                "email_from": f"teamed{idx}@example.com",
+            }
+            for idx in range(300)
+        ]
+        calls = []
+        original = SalesTeam._get_default_team_id
+
+        def counting(team, user_id=False, domain=False):
+            calls.append((user_id, repr(domain)))
+            return original(team, user_id=user_id, domain=domain)
+
+        with patch.object(SalesTeam, "_get_default_team_id", counting):
+            leads = self.Lead.with_user(self.user_manager).create(vals_list)
+        self.assertEqual(len(calls), len(set(calls)), "each asked once")
+        self.assertEqual(len(calls), 6, "three salespeople, leads and opportunities")
+        self.assertIsNone(scoped_value("lead_pipeline_default_teams"))
+        for lead in leads:
+            kind = "use_leads" if lead.type == "lead" else "use_opportunities"
+            expected = Team._get_default_team_id(
+                user_id=lead.user_id.id, domain=[(kind, "=", True)]
+            )
+            self.assertEqual(lead.team_id, expected, lead.name)
+        self.assertEqual(leads[3].team_id, team_a)  # the first salesperson's
+        self.assertEqual(leads[1].team_id, team_b)  # the second's
+        # the next creation asks again
+        team_a.member_ids = self.user_salesman_2
+        team_b.member_ids = self.user_salesman
+        later = self.Lead.create(
+            {"name": "Later", "type": "lead", "user_id": self.user_salesman.id}
+        )
+        self.assertEqual(later.team_id, team_b)

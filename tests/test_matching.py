@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from odoo.tests import BaseCase, TransactionCase, tagged
+from odoo.tools import SQL
 
 from odoo.addons.lead_pipeline.logic.matching import (
     email_company_domain,
@@ -8,6 +11,8 @@ from odoo.addons.lead_pipeline.logic.matching import (
 )
 
 from .common import LeadPipelineCase
+
+MATCH_FIELDS = ("match_vat", "match_email", "match_phone", "match_name")
 
 
 @tagged("post_install", "-at_install", "lead_pipeline")
@@ -128,3 +133,160 @@ class TestPhoneKeys(TransactionCase):
         # a key is its own key, whatever the country it is met with
         self.assertEqual(match_mixin._PHONE_KEYS[("+421905123456", None, None)], "+421905123456")
         self.assertEqual(key("+421905123456", poland), "+421905123456")
+
+
+@tagged("post_install", "-at_install", "lead_pipeline")
+class TestKeysWrittenByTheInsert(LeadPipelineCase):
+    """The matching keys, the status category, the lead's company and its
+    contact's company and e-mail go into the INSERT, not into an UPDATE of
+    every new row after it; they stay computed, so a value the creation did
+    not give (an e-mail taken from the customer, a VAT synced from the
+    company) is still right, and a value a client sends is replaced."""
+
+    def _statements(self, work):
+        statements = []
+        cursor_class = type(self.env.cr)
+        execute = cursor_class.execute
+
+        def recording(cr, query, params=None, log_exceptions=True):
+            statements.append(" ".join(str(getattr(query, "code", query)).split()))
+            return execute(cr, query, params, log_exceptions)
+
+        self.env.flush_all()
+        with patch.object(cursor_class, "execute", recording):
+            result = work()
+            self.env.flush_all()
+        return statements, result
+
+    def _stored(self, table, ids, columns):
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL.identifier(table),
+                list(ids),
+            )
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def test_batch_of_leads_keys_in_the_insert(self):
+        slovakia = self.env.ref("base.sk")
+        self.env.company.country_id = slovakia
+        poland = self.env.ref("base.pl")
+        vals_list = [
+            {
+                "name": f"Insert {idx}",
+                "type": "lead",
+                "contact_name": f"Person {idx}",
+                "partner_name": f"Insert Company {idx // 3} s.r.o." if idx % 2 else False,
+                "email_from": f"Person{idx}@Insert.example" if idx % 5 else False,
+                "phone": f"0905 {idx:06d}" if idx % 3 else False,
+                "country_id": poland.id if idx % 7 == 0 else slovakia.id,
+                "vat": "SK2020123456" if idx == 10 else False,
+            }
+            for idx in range(300)
+        ]
+        statements, leads = self._statements(
+            lambda: self.Lead.with_user(self.user_manager).create(vals_list)
+        )
+        self.assertEqual(len(leads), 300)
+        inserts = [s for s in statements if s.startswith('INSERT INTO "crm_lead" ')]
+        self.assertTrue(inserts)
+        keep = ("match_email", "match_phone", "match_name", "lead_status_category", "company_id")
+        for statement in inserts:
+            for column in keep:
+                self.assertIn(f'"{column}"', statement.split("VALUES")[0])
+        updates = [s for s in statements if s.startswith('UPDATE "crm_lead" ')]
+        for statement in updates:
+            written = statement.split(" FROM ")[0]
+            for column in (*keep, "match_vat"):
+                self.assertNotIn(f'"{column}"', written, statement[:300])
+        contact_inserts = [
+            s for s in statements if s.startswith('INSERT INTO "lead_pipeline_lead_contact" ')
+        ]
+        self.assertTrue(contact_inserts)
+        for statement in contact_inserts:
+            for column in ("company_id", "email_normalized", "match_email", "match_phone"):
+                self.assertIn(f'"{column}"', statement.split("VALUES")[0])
+        self.assertFalse(
+            [s for s in statements if s.startswith('UPDATE "lead_pipeline_lead_contact" ')]
+        )
+        # what is stored is what the fields compute
+        stored = self._stored(
+            "crm_lead",
+            leads.ids,
+            ["match_vat", "match_email", "match_phone", "match_name", "lead_status_category"],
+        )
+        for lead in leads:
+            expected = lead._match_keys_from(
+                vat=lead.vat,
+                email=lead.email_from,
+                phone=lead.phone,
+                company_name=lead.partner_name,
+                country=lead.country_id,
+            )
+            self.assertEqual(
+                stored[lead.id],
+                (
+                    *(expected[fname] or None for fname in MATCH_FIELDS),
+                    lead.lead_status_id.category,
+                ),
+            )
+            self.assertEqual(lead.company_id, self.env.company)
+        self.assertEqual(stored[leads[10].id][0], "SK2020123456")
+        self.assertEqual(stored[leads[7].id][2], False or None, "not a Polish number")
+        contacts = leads.lead_contact_ids
+        self.assertEqual(len(contacts), 300)
+        stored = self._stored(
+            "lead_pipeline_lead_contact",
+            contacts.ids,
+            ["company_id", "email_normalized", "match_email", "match_phone"],
+        )
+        for contact in contacts:
+            self.assertEqual(
+                stored[contact.id],
+                (
+                    self.env.company.id,
+                    contact.lead_id.match_email or None,
+                    contact.lead_id.match_email or None,
+                    contact.lead_id.match_phone or None,
+                ),
+            )
+
+    def test_values_the_creation_does_not_give_are_computed_after_it(self):
+        self.env.company.country_id = self.env.ref("base.sk")
+        customer = self.env["res.partner"].create(
+            {"name": "Keyed Customer", "email": "Keyed@Customer.example", "phone": "0905 111 222"}
+        )
+        lead = self.Lead.create(
+            {
+                "name": "From the customer",
+                "type": "opportunity",
+                "partner_id": customer.id,
+                # sent by a client: replaced by the computed keys
+                "match_email": "forged@key.example",
+                "match_name": "forged",
+            }
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(
+            (lead.match_email, lead.match_phone, lead.match_name),
+            ("keyed@customer.example", "+421905111222", False),
+        )
+        company = self.env["res.partner"].create(
+            {"name": "Synced Co", "is_company": True, "vat": "PL1234560007"}
+        )
+        person = self.env["res.partner"].create(
+            {"name": "Synced Person", "parent_id": company.id, "match_vat": "PL0000000000"}
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(person.vat, "PL1234560007")
+        self.assertEqual(person.match_vat, "PL1234560007", "the VAT synced from its company")
+        self.assertEqual(company.match_name, "synced", "its legal form dropped")
+        # values that are not text are left to the computation
+        odd = self.Lead.create({"name": "Odd", "type": "lead", "phone": 421905333444})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(odd.match_phone, "+421905333444")

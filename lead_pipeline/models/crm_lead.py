@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from ..logic.transitions import (
     OPEN_CATEGORIES,
 )
-from .internal import internal_call, scoped_value, take_flags
+from .internal import internal_call, scoped, scoped_value, take_flags
 from .lead_contact import MIRRORED_FIELDS
 
 # crm.lead fields whose writes may change a lead's status
@@ -24,6 +24,13 @@ class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "lead_pipeline.match.mixin"]
 
+    # computed before the INSERT, from the same salesperson, team and
+    # customer as after it: otherwise the first search after a creation
+    # (routing's, intake's, under the multi-company rule) writes it in an
+    # UPDATE of every new row of its own
+    company_id = fields.Many2one(
+        compute="_compute_company_id", store=True, readonly=False, precompute=True
+    )
     lead_type_id = fields.Many2one(
         "lead_pipeline.lead.type",
         index=True,
@@ -104,6 +111,48 @@ class CrmLead(models.Model):
                     country=lead.country_id,
                 )
             )
+
+    def _match_raw_values(self, vals_list):
+        return [
+            (
+                vals.get("vat"),
+                vals.get("email_from"),
+                vals.get("phone") or vals.get("mobile"),
+                vals.get("partner_name"),
+                vals.get("country_id"),
+            )
+            for vals in vals_list
+        ]
+
+    def _add_precomputed_values(self, vals_list):
+        """The status category into the INSERT as well, from the status the
+        creation gives or precomputes (see the matching keys' own)."""
+        result = super()._add_precomputed_values(vals_list)
+        status_ids = {vals.get("lead_status_id") for vals in vals_list}
+        status_ids = [
+            status_id for status_id in status_ids if isinstance(status_id, int) and status_id
+        ]
+        # a status that does not exist is the INSERT's to refuse, as before
+        categories = (
+            {
+                status.id: status.category
+                for status in self.env["lead_pipeline.status"]
+                .sudo()
+                .with_context(active_test=False)
+                .search_fetch([("id", "in", status_ids)], ["category"])
+            }
+            if status_ids
+            else {}
+        )
+        for vals in vals_list:
+            vals["lead_status_category"] = categories.get(vals.get("lead_status_id"), False)
+        return result
+
+    def _compute_team_id(self):
+        # crm's, with each salesperson's default team asked once for the
+        # leads computed together (see crm.team's _get_default_team_id)
+        with scoped(lead_pipeline_default_teams={}):
+            return super()._compute_team_id()
 
     @api.depends("lead_status_id", "lead_type_id")
     def _compute_lead_allowed_status_ids(self):

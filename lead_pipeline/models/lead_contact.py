@@ -1,7 +1,7 @@
 from odoo import api, fields, models
-from odoo.tools import email_normalize
 
 from .internal import internal_write, take_flags
+from .match_mixin import email_key
 
 # lead contact field -> crm.lead field it mirrors for the primary contact
 MIRRORED_FIELDS = {
@@ -56,6 +56,39 @@ class LeadContact(models.Model):
                 )
             )
 
+    def _lead_contact_leads(self, vals_list):
+        """{lead id: lead} of the creation's values, read as the superuser
+        (the contacts' own access rules apply to the contacts)."""
+        ids = {vals["lead_id"] for vals in vals_list if isinstance(vals.get("lead_id"), int)}
+        return {lead.id: lead for lead in self.env["crm.lead"].sudo().browse(ids).exists()}
+
+    def _match_raw_values(self, vals_list):
+        leads = self._lead_contact_leads(vals_list)
+        return [
+            (
+                None,
+                vals.get("email"),
+                vals.get("phone") or vals.get("mobile"),
+                None,
+                leads[vals["lead_id"]].country_id.id,
+            )
+            if vals.get("lead_id") in leads
+            else None
+            for vals in vals_list
+        ]
+
+    def _add_precomputed_values(self, vals_list):
+        """The normalised e-mail and the lead's company into the INSERT as
+        well (see the matching keys')."""
+        result = super()._add_precomputed_values(vals_list)
+        leads = self._lead_contact_leads(vals_list)
+        for vals in vals_list:
+            if "match_email" in vals:  # the same normalisation
+                vals["email_normalized"] = vals["match_email"]
+            lead = leads.get(vals.get("lead_id"))
+            vals["company_id"] = lead.company_id.id if lead else False
+        return result
+
     @api.model
     def _lang_get(self):
         return self.env["res.lang"].get_installed()
@@ -63,7 +96,7 @@ class LeadContact(models.Model):
     @api.depends("email")
     def _compute_email_normalized(self):
         for contact in self:
-            contact.email_normalized = email_normalize(contact.email) or False
+            contact.email_normalized = email_key(contact.email)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -47,6 +47,18 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _match_raw_values(self, vals_list):
+        return [
+            (
+                vals.get("vat"),
+                vals.get("email"),
+                vals.get("phone") or vals.get("mobile"),
+                vals.get("name") if vals.get("is_company") else None,
+                vals.get("country_id"),
+            )
+            for vals in vals_list
+        ]
+
     @api.model_create_multi
     def create(self, vals_list):
         if not take_flags(self).get("bookkeeping"):
