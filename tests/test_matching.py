@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import BaseCase, TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -263,9 +264,6 @@ class TestKeysWrittenByTheInsert(LeadPipelineCase):
                 "name": "From the customer",
                 "type": "opportunity",
                 "partner_id": customer.id,
-                # sent by a client: replaced by the computed keys
-                "match_email": "forged@key.example",
-                "match_name": "forged",
             }
         )
         self.env.flush_all()
@@ -277,9 +275,7 @@ class TestKeysWrittenByTheInsert(LeadPipelineCase):
         company = self.env["res.partner"].create(
             {"name": "Synced Co", "is_company": True, "vat": "PL1234560007"}
         )
-        person = self.env["res.partner"].create(
-            {"name": "Synced Person", "parent_id": company.id, "match_vat": "PL0000000000"}
-        )
+        person = self.env["res.partner"].create({"name": "Synced Person", "parent_id": company.id})
         self.env.flush_all()
         self.env.invalidate_all()
         self.assertEqual(person.vat, "PL1234560007")
@@ -290,3 +286,63 @@ class TestKeysWrittenByTheInsert(LeadPipelineCase):
         self.env.flush_all()
         self.env.invalidate_all()
         self.assertEqual(odd.match_phone, "+421905333444")
+
+    def test_clients_cannot_set_the_keys(self):
+        """The keys decide who intake recognises: a client setting them (a
+        forged key would refuse someone or hide a customer) is refused,
+        naming them, and nothing is written."""
+        lead = self._create_leads(1, prefix="keyed")
+        contact = lead.lead_contact_ids
+        partner = self.env["res.partner"].create({"name": "Keyed", "email": "k@keyed.example"})
+        as_salesperson = self.Lead.with_user(self.user_salesman)
+        lead.user_id = self.user_salesman
+        attempts = [
+            (
+                lambda: as_salesperson.create(
+                    {"name": "Forged", "type": "lead", "match_email": "x@forged.example"}
+                ),
+                "E-mail Key",
+            ),
+            (
+                lambda: as_salesperson.with_context(default_match_phone="+421900000000").create(
+                    {"name": "Forged", "type": "lead"}
+                ),
+                "Phone Key",
+            ),
+            (lambda: lead.with_user(self.user_salesman).write({"match_vat": "SK1"}), "VAT Key"),
+            (
+                lambda: lead.with_user(self.user_salesman).write(
+                    {"lead_status_category": "converted"}
+                ),
+                "Status Category",
+            ),
+            (
+                lambda: partner.with_user(self.user_salesman).write({"match_name": "acme"}),
+                "Company Name Key",
+            ),
+            (
+                lambda: contact.with_user(self.user_salesman).write(
+                    {"match_email": "x@forged.example"}
+                ),
+                "E-mail Key",
+            ),
+        ]
+        for attempt, label in attempts:
+            with self.subTest(label=label), self.assertRaises(UserError) as caught:
+                attempt()
+            self.assertIn(label, str(caught.exception))
+        self.env.invalidate_all()
+        self.assertEqual(lead.match_email, "keyed0@example.com")
+        self.assertFalse(lead.match_vat)
+        self.assertEqual(lead.lead_status_category, "new")
+        self.assertFalse(partner.match_name)
+        self.assertEqual(contact.match_email, "keyed0@example.com")
+        self.assertFalse(self.Lead.search([("name", "=", "Forged")]))
+        # a list grouped by status category proposes its group as default:
+        # created, the category is the status's own
+        grouped = as_salesperson.with_context(default_lead_status_category="converted").create(
+            {"name": "Grouped", "type": "lead"}
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(grouped.lead_status_category, "new")

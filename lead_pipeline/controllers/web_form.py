@@ -233,7 +233,11 @@ class WebFormController(http.Controller):
     def _create_lead(self, form, values):
         Lead = request.env["crm.lead"].sudo().with_context(default_type="lead")
         # what the form accepts never includes what the addon keeps itself
-        bookkeeping = Lead._lead_pipeline_bookkeeping_fields()
+        bookkeeping = {
+            *Lead._lead_pipeline_bookkeeping_fields(),
+            *Lead._match_client_refused_fields(),
+            "lead_status_category",
+        }
         vals = {
             **{fname: value for fname, value in values.items() if fname not in bookkeeping},
             "type": "lead",

@@ -129,9 +129,7 @@ class CrmLead(models.Model):
         creation gives or precomputes (see the matching keys' own)."""
         result = super()._add_precomputed_values(vals_list)
         status_ids = {vals.get("lead_status_id") for vals in vals_list}
-        status_ids = [
-            status_id for status_id in status_ids if isinstance(status_id, int) and status_id
-        ]
+        status_ids = [status_id for status_id in status_ids if type(status_id) is int and status_id]
         # a status that does not exist is the INSERT's to refuse, as before
         categories = (
             {
@@ -145,7 +143,10 @@ class CrmLead(models.Model):
             else {}
         )
         for vals in vals_list:
-            vals["lead_status_category"] = categories.get(vals.get("lead_status_id"), False)
+            status_id = vals.get("lead_status_id")
+            vals["lead_status_category"] = (
+                categories.get(status_id, False) if type(status_id) is int else False
+            )
         return result
 
     def _compute_team_id(self):
@@ -388,6 +389,7 @@ class CrmLead(models.Model):
     def _lead_pipeline_check_bookkeeping(self, fnames):
         """Refuse a client's create or write that sets bookkeeping fields,
         naming them; sales managers correct them with the dedicated action."""
+        self._match_check_not_set(fnames)
         refused = fnames & self._lead_pipeline_bookkeeping_fields()
         if refused:
             labels = sorted(
@@ -511,6 +513,9 @@ class CrmLead(models.Model):
             return super().write(vals)
         if not (flags.get("converting") or flags.get("bookkeeping")):
             self._lead_pipeline_check_bookkeeping(set(vals))
+            # written, the status's category would stick (a create's value, a
+            # list grouped by category's default, is computed again)
+            self._match_check_not_set(set(vals), ("lead_status_category",))
         if not flags.get("converting"):
             self._lead_check_converted_read_only(vals)
         # a record becoming a lead, or a lead changing type, may keep a status

@@ -59,7 +59,7 @@ class LeadContact(models.Model):
     def _lead_contact_leads(self, vals_list):
         """{lead id: lead} of the creation's values, read as the superuser
         (the contacts' own access rules apply to the contacts)."""
-        ids = {vals["lead_id"] for vals in vals_list if isinstance(vals.get("lead_id"), int)}
+        ids = {vals["lead_id"] for vals in vals_list if type(vals.get("lead_id")) is int}
         return {lead.id: lead for lead in self.env["crm.lead"].sudo().browse(ids).exists()}
 
     def _match_raw_values(self, vals_list):
@@ -72,7 +72,7 @@ class LeadContact(models.Model):
                 None,
                 leads[vals["lead_id"]].country_id.id,
             )
-            if vals.get("lead_id") in leads
+            if type(vals.get("lead_id")) is int and vals["lead_id"] in leads
             else None
             for vals in vals_list
         ]
@@ -85,7 +85,7 @@ class LeadContact(models.Model):
         for vals in vals_list:
             if "match_email" in vals:  # the same normalisation
                 vals["email_normalized"] = vals["match_email"]
-            lead = leads.get(vals.get("lead_id"))
+            lead = leads.get(vals["lead_id"]) if type(vals.get("lead_id")) is int else None
             vals["company_id"] = lead.company_id.id if lead else False
         return result
 
@@ -102,6 +102,10 @@ class LeadContact(models.Model):
     def create(self, vals_list):
         flags = take_flags(self)
         if not flags:
+            self._match_check_not_set(
+                {fname for vals in vals_list for fname in vals}
+                | {key[8:] for key in self.env.context if key.startswith("default_")}
+            )
             self.env["crm.lead"].browse(
                 {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
             )._lead_pipeline_check_open("contacts")
@@ -114,6 +118,7 @@ class LeadContact(models.Model):
     def write(self, vals):
         flags = take_flags(self)
         if not flags:
+            self._match_check_not_set(vals)
             self._lead_pipeline_check_open(vals)
         res = super().write(vals)
         if flags.get("mirroring"):

@@ -114,6 +114,29 @@ class MatchMixin(models.AbstractModel):
     def _compute_match_keys(self):
         raise NotImplementedError
 
+    @api.model
+    def _match_client_refused_fields(self):
+        """Computed fields that decide who is recognised: no client sets
+        them (they are computed, and a forged key would make intake refuse
+        someone or miss a customer)."""
+        return MATCH_FIELDS
+
+    @api.model
+    def _match_check_not_set(self, fnames, computed=None):
+        """Refuse a client's create or write that sets those fields (or the
+        ``computed`` ones given), naming them."""
+        refused = set(fnames) & set(computed or self._match_client_refused_fields())
+        if refused:
+            labels = sorted(
+                self._fields[fname].get_description(self.env)["string"] for fname in refused
+            )
+            raise UserError(
+                self.env._(
+                    "These fields are computed by Lead Pipeline and cannot be set: %(fields)s.",
+                    fields=", ".join(labels),
+                )
+            )
+
     def _match_raw_values(self, vals_list):
         """For each creation's values, what ``_compute_match_keys`` reads on
         the record it creates: (VAT, e-mail, phone, company name, country
@@ -127,10 +150,11 @@ class MatchMixin(models.AbstractModel):
         The keys stay computed fields: Odoo computes them again after the
         insert, as before, and writes them only where that value differs
         (a value the creation did not give, such as a lead's e-mail taken
-        from its customer); whatever a client sent for them is replaced."""
+        from its customer); any value passed for them is replaced (clients
+        may not pass one: ``_match_check_not_set``)."""
         result = super()._add_precomputed_values(vals_list)
         raws = self._match_raw_values(vals_list)
-        country_ids = {raw[4] for raw in raws if raw and isinstance(raw[4], int) and raw[4]}
+        country_ids = {raw[4] for raw in raws if raw and type(raw[4]) is int and raw[4]}
         countries = (
             {
                 country.id: (country.code or None, country.phone_code or None)
@@ -144,10 +168,15 @@ class MatchMixin(models.AbstractModel):
         default = self.env.company.country_id
         default_codes = (default.code or None, default.phone_code or None)
         for vals, raw in zip(vals_list, raws, strict=True):
-            if raw is None or not all(
-                value in (None, False) or isinstance(value, str) for value in raw[:4]
+            if (
+                raw is None
+                or not all(value in (None, False) or isinstance(value, str) for value in raw[:4])
+                or not (raw[4] in (None, False) or type(raw[4]) is int)
             ):
-                continue  # computed after the insert only, from what it stored
+                # computed after the insert only, from what it stored
+                for fname in MATCH_FIELDS:
+                    vals.pop(fname, None)
+                continue
             codes = countries.get(raw[4], default_codes)
             keys = _keys_of(tuple(value or None for value in raw[:4]), *codes)
             vals.update(zip(MATCH_FIELDS, keys, strict=True))

@@ -76,7 +76,9 @@ class ResPartner(models.Model):
     @api.model
     def _lead_pipeline_check_origin(self, fnames):
         """The origin lead is the conversion's record of what it created
-        (undoing it deletes only those): no client sets it."""
+        (undoing it deletes only those): no client sets it, nor the matching
+        keys."""
+        self._match_check_not_set(fnames)
         if "lead_pipeline_origin_lead_id" in fnames:
             raise UserError(
                 self.env._(
